@@ -1,0 +1,75 @@
+"""Status changes (学籍异动): the append-only log and the approval workflows."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.base import Base, UTCDateTime, utcnow
+
+
+class StatusChange(Base):
+    """One entry of the append-only status-change log (archive category 1)."""
+
+    __tablename__ = "status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id"), index=True)
+    enrolment_id: Mapped[int | None] = mapped_column(ForeignKey("enrolments.id"))
+    workflow_id: Mapped[int | None] = mapped_column(ForeignKey("workflows.id"))
+    category: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(String(20))
+    effective_date: Mapped[date] = mapped_column(Date)
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    requested_by: Mapped[str] = mapped_column(String(64))
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    documents: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    note: Mapped[str | None] = mapped_column(String(500))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Workflow(Base):
+    """A change that needs approvals: transfer, suspension, grade skip, deferral..."""
+
+    __tablename__ = "workflows"
+    __table_args__ = (UniqueConstraint("created_by", "client_request_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int | None] = mapped_column(
+        ForeignKey("students.id"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(12), default="PENDING")
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    client_request_id: Mapped[str | None] = mapped_column(String(64))
+    # Optimistic lock: two schools deciding at once, one gets a conflict.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class WorkflowStep(Base):
+    """One owner's decision within a workflow, with its deadline."""
+
+    __tablename__ = "workflow_steps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workflow_id: Mapped[int] = mapped_column(ForeignKey("workflows.id"), index=True)
+    student_id: Mapped[int | None] = mapped_column(
+        ForeignKey("students.id"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    owner_role: Mapped[str] = mapped_column(String(20))
+    owner_school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"))
+    due_date: Mapped[date | None] = mapped_column(Date)
+    decision: Mapped[str | None] = mapped_column(String(10))
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    comment: Mapped[str | None] = mapped_column(String(500))

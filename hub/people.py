@@ -1,0 +1,60 @@
+"""Made-up people for the demo district and the tests: no real person's data.
+
+Names are drawn from common characters, ID numbers get a correct GB 11643
+check digit from python-stdnum, and birth dates agree with the grade.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from stdnum.cn import ric
+
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段"
+GIVEN = "子涵浩宇欣怡梓轩一诺雨桐俊杰思远佳琪明轩若曦嘉懿晨阳语彤博文紫萱天佑可馨皓然诗涵睿泽雅琳铭泽静怡宇航梦瑶家豪书瑶昊天雨萱"
+# 千山区 and its neighbours (DOMAIN.md §3); most children are born locally.
+AREAS = ("210311",) * 6 + ("210302", "210303", "210304", "210381", "210321")
+PINYIN_SAMPLE = ("zhang", "wang", "li", "liu", "chen", "yang", "zhao", "huang")
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    sex: str  # 1 male, 2 female
+    birth_date: date
+    id_number: str
+    area: str
+
+
+def id_number(area: str, born: date, sequence: int) -> str:
+    """A GB 11643 number; the sequence's parity carries the sex (odd male)."""
+    body = f"{area}{born:%Y%m%d}{sequence:03d}"
+    return body + ric.calc_check_digit(body)
+
+
+def make_person(rng: random.Random, born: date, *, area: str | None = None) -> Person:
+    sex = rng.choice("12")
+    sequence = rng.randrange(0, 999)
+    if (sequence % 2 == 1) != (sex == "1"):
+        sequence = sequence + 1 if sequence < 998 else sequence - 1
+    where = area or rng.choice(AREAS)
+    given = "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2, 2))))
+    return Person(
+        name=rng.choice(SURNAMES) + given,
+        sex=sex,
+        birth_date=born,
+        id_number=id_number(where, born, sequence),
+        area=where,
+    )
+
+
+def birth_date_for_grade(rng: random.Random, grade: int, school_year: int) -> date:
+    """Born within the school-year cohort that is in ``grade`` (DOMAIN.md §10)."""
+    start = date(school_year - 6 - grade, 9, 1)
+    return start + timedelta(days=rng.randrange(365))
+
+
+def phone(rng: random.Random) -> str:
+    return "1" + rng.choice("3589") + "".join(rng.choice("0123456789") for _ in range(9))

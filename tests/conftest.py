@@ -1,0 +1,173 @@
+"""Shared fixtures: a migrated database per test on SQLite or PostgreSQL.
+
+SQLite (the default) copies a template file migrated once per session.
+PostgreSQL is used when ``XUEJI_TEST_DATABASE_URL`` names a database: it is
+migrated once per session and emptied after each test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from db.base import Base
+from db.engine import make_engine
+from db.migrate import upgrade
+from hub.app import create_app
+from hub.auth import mint_token
+from hub.settings import Settings, load_settings
+from rules.access import Principal
+
+PG_URL = os.environ.get("XUEJI_TEST_DATABASE_URL")
+TEST_FIELD_KEY = "q2G4m1cO2rj3h0cZ0mUDq7DkM8l3k3C8p3Vv1xq3l2U="
+TEST_TOKEN_KEY = "test-token-key-not-secret-0123456789abcdef"
+
+
+def is_postgres() -> bool:
+    return PG_URL is not None
+
+
+@pytest.fixture(scope="session")
+def _template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    if PG_URL is not None:
+        _reset_postgres(PG_URL)
+        upgrade(PG_URL)
+        return PG_URL
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    url = f"sqlite+aiosqlite:///{path}"
+    upgrade(url)
+    return str(path)
+
+
+def _reset_postgres(url: str) -> None:
+    import asyncio
+
+    async def reset() -> None:
+        engine = make_engine(url)
+        async with engine.begin() as connection:
+            await connection.execute(text("DROP SCHEMA public CASCADE"))
+            await connection.execute(text("CREATE SCHEMA public"))
+        await engine.dispose()
+
+    asyncio.run(reset())
+
+
+@pytest.fixture
+async def database_url(_template: str, tmp_path: Path) -> AsyncIterator[str]:
+    if PG_URL is None:
+        target = tmp_path / "test.sqlite3"
+        shutil.copy(_template, target)
+        yield f"sqlite+aiosqlite:///{target}"
+        return
+    yield PG_URL
+    await _truncate(PG_URL)
+
+
+async def _truncate(url: str) -> None:
+    engine = make_engine(url)
+    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    async with engine.begin() as connection:
+        await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    await engine.dispose()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return load_settings(
+        database_url=database_url,
+        env="dev",
+        token_key=TEST_TOKEN_KEY,
+        field_key=TEST_FIELD_KEY,
+        rate_limit_per_minute=100_000,
+    )
+
+
+@pytest.fixture
+async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    engine = make_engine(settings.database_url)
+    yield engine
+    await engine.dispose()
+
+
+@dataclass
+class Hub:
+    """A running app in-process, with an HTTP client and a statement counter."""
+
+    client: httpx.AsyncClient
+    settings: Settings
+    app: Any
+    statements: list[str] = field(default_factory=list)
+
+    def token(self, principal: Principal) -> str:
+        from datetime import timedelta
+
+        return mint_token(principal, self.settings.token_key, ttl=timedelta(hours=1))
+
+    async def gql(
+        self,
+        query: str,
+        principal: Principal | None,
+        variables: dict[str, Any] | None = None,
+        **headers: str,
+    ) -> httpx.Response:
+        if principal is not None:
+            headers["authorization"] = f"Bearer {self.token(principal)}"
+        return await self.client.post(
+            "/graphql", json={"query": query, "variables": variables}, headers=headers
+        )
+
+    async def data(
+        self, query: str, principal: Principal, variables: dict[str, Any] | None = None
+    ) -> Any:
+        response = await self.gql(query, principal, variables)
+        body = response.json()
+        assert "errors" not in body, body
+        return body["data"]
+
+    @property
+    def state(self) -> Any:
+        return self.app.state.hub
+
+
+@pytest.fixture
+async def hub(settings: Settings) -> AsyncIterator[Hub]:
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://hub.test"
+        ) as client:
+            yield Hub(client=client, settings=settings, app=app)
+
+
+@pytest.fixture
+def count_statements(hub: Hub) -> Iterator[list[str]]:
+    """Every SQL statement the hub's engine runs while the test runs."""
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if not statement.lstrip().upper().startswith(("BEGIN", "PRAGMA")):
+            seen.append(statement)
+
+    sync_engine = hub.state.engine.sync_engine
+    event.listen(sync_engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(sync_engine, "before_cursor_execute", record)
+
+
+@pytest.fixture
+async def demo(settings: Settings, hub: Hub) -> Hub:
+    """The hub with a small demo district (about a tenth of the real demo)."""
+    from hub.demo import seed_demo
+
+    await seed_demo(settings, scale=0.1)
+    return hub
