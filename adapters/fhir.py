@@ -143,6 +143,10 @@ def _read_entry(
             record_id, "INVALID_RESOURCE", _first_error(error)
         ) from error
 
+    # The models let an explicit null through where R4 requires a value.
+    for required in ("vaccineCode", "patient"):
+        if getattr(immunization, required) is None:
+            raise MappingFault(record_id, "INVALID_RESOURCE", f"{required}: required")
     status = immunization.status
     if status not in STATUSES:
         raise MappingFault(record_id, "UNKNOWN_STATUS", str(status))

@@ -46,7 +46,9 @@ class FieldCrypto:
             raise CryptoError("ciphertext was sealed under an unknown key")
         body = blob[1 + KEY_ID_BYTES :]
         try:
-            return aead.decrypt(body[:NONCE_BYTES], body[NONCE_BYTES:], context).decode()
+            return aead.decrypt(
+                body[:NONCE_BYTES], body[NONCE_BYTES:], context
+            ).decode()
         except InvalidTag as exc:
             raise CryptoError("ciphertext does not open under its key") from exc
 

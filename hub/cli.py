@@ -84,10 +84,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     port = args.port or settings.port
     upgrade(settings.database_url)
     if args.demo:
-        from hub.demo import print_welcome, seed_demo
+        from hub.demo import first_class_id, print_welcome, seed_demo
 
         asyncio.run(seed_demo(settings))
-        print_welcome(settings, host, port)
+        print_welcome(settings, host, port, asyncio.run(first_class_id(settings)))
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
     return 0
 
@@ -95,7 +95,11 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 def _token(settings: Settings, args: argparse.Namespace) -> int:
     role = Role(args.role)
     district = args.district
-    if district is None and role in (Role.DISTRICT_OFFICER, Role.SYNC, Role.CITY_OFFICER):
+    if district is None and role in (
+        Role.DISTRICT_OFFICER,
+        Role.SYNC,
+        Role.CITY_OFFICER,
+    ):
         district = settings.district_code
     principal = Principal(
         subject=args.subject or f"{role.value}:{args.school or district or 'cli'}",

@@ -33,10 +33,12 @@ from hub.auth import mint_token
 from hub.people import birth_date_for_grade, make_person, phone
 from hub.settings import Settings
 from rules.access import Principal, Role
+from rules.records import record_deadline
 
 logger = logging.getLogger(__name__)
 
 DISTRICT = ("210311", "千山区")
+EMPLOYERS = ("鞍山某钢铁公司", "千山区某医院", "个体经营", "千山区某公司", None)
 SCHOOL_YEAR = 2026
 
 
@@ -52,22 +54,48 @@ class DemoSchool:
     class_size: int
 
 
-SCHOOLS = (
-    DemoSchool("2103110001", "千山区实验小学", "PRIMARY", "PUBLIC", "URBAN", range(1, 7), 2, 40),
-    DemoSchool("2103110002", "千山区东鞍山小学", "PRIMARY", "PUBLIC", "URBAN", range(1, 7), 2, 38),
-    DemoSchool("2103110003", "千山区大屯小学", "PRIMARY", "PUBLIC", "RURAL", range(1, 7), 1, 32),
-    DemoSchool("2103110004", "千山区汤岗子小学", "PRIMARY", "PUBLIC", "TOWN", range(1, 7), 2, 36),
-    DemoSchool("2103110005", "千山区育才小学", "PRIMARY", "PRIVATE", "URBAN", range(1, 7), 1, 30),
-    DemoSchool("2103110011", "千山区第一初级中学", "JUNIOR", "PUBLIC", "URBAN", range(7, 10), 3, 42),
-    DemoSchool("2103110012", "千山区宁远初级中学", "JUNIOR", "PUBLIC", "RURAL", range(7, 10), 2, 38),
-    DemoSchool("2103110021", "千山区九年一贯制学校", "NINE_YEAR", "PUBLIC", "TOWN", range(1, 10), 1, 35),
-    DemoSchool("2103110022", "千山区唐家房九年一贯制学校", "NINE_YEAR", "PUBLIC", "RURAL", range(1, 10), 1, 28),
-    DemoSchool("2103110031", "千山区特殊教育学校", "SPECIAL", "PUBLIC", "URBAN", range(1, 10), 1, 8),
-    DemoSchool("2103110041", "千山区工读学校", "WORK_STUDY", "PUBLIC", "URBAN", range(7, 10), 1, 12),
-)  # fmt: skip
+# code suffix, name, kind, ownership, locale, grades, classes/grade, class size
+_SCHOOL_TABLE = """
+0001 千山区实验小学             PRIMARY    PUBLIC  URBAN 1-6 2 40
+0002 千山区东鞍山小学           PRIMARY    PUBLIC  URBAN 1-6 2 38
+0003 千山区大屯小学             PRIMARY    PUBLIC  RURAL 1-6 1 32
+0004 千山区汤岗子小学           PRIMARY    PUBLIC  TOWN  1-6 2 36
+0005 千山区育才小学             PRIMARY    PRIVATE URBAN 1-6 1 30
+0011 千山区第一初级中学         JUNIOR     PUBLIC  URBAN 7-9 3 42
+0012 千山区宁远初级中学         JUNIOR     PUBLIC  RURAL 7-9 2 38
+0021 千山区九年一贯制学校       NINE_YEAR  PUBLIC  TOWN  1-9 1 35
+0022 千山区唐家房九年一贯制学校 NINE_YEAR  PUBLIC  RURAL 1-9 1 28
+0031 千山区特殊教育学校         SPECIAL    PUBLIC  URBAN 1-9 1 8
+0041 千山区工读学校             WORK_STUDY PUBLIC  URBAN 7-9 1 12
+"""
 
 
-async def seed_demo(settings: Settings, *, scale: float = 1.0, seed: int = 210311) -> int:
+def _schools() -> tuple[DemoSchool, ...]:
+    schools = []
+    for line in _SCHOOL_TABLE.strip().splitlines():
+        suffix, name, kind, ownership, locale, grades, per_grade, size = line.split()
+        low, high = (int(g) for g in grades.split("-"))
+        schools.append(
+            DemoSchool(
+                code=DISTRICT[0] + suffix,
+                name=name,
+                kind=kind,
+                ownership=ownership,
+                locale=locale,
+                grades=range(low, high + 1),
+                classes_per_grade=int(per_grade),
+                class_size=int(size),
+            )
+        )
+    return tuple(schools)
+
+
+SCHOOLS = _schools()
+
+
+async def seed_demo(
+    settings: Settings, *, scale: float = 1.0, seed: int = 210311
+) -> int:
     """Fill the demo district unless it is there; returns students written."""
     engine = make_engine(settings.database_url)
     crypto = FieldCrypto(settings.field_key_bytes())
@@ -120,7 +148,9 @@ async def _fill(
                 session.add(klass)
                 await session.flush()
                 size = max(1, round(spec.class_size * scale))
-                count += await _students(session, crypto, rng, district.id, school, klass, size)
+                count += await _students(
+                    session, crypto, rng, district.id, school, klass, size
+                )
     return count
 
 
@@ -133,12 +163,14 @@ async def _calendar(session: AsyncSession, district_id: int) -> None:
     )
     session.add(year)
     await session.flush()
-    session.add_all(
-        [
-            Term(school_year_id=year.id, number=1, start_date=date(2026, 9, 1), end_date=date(2027, 1, 15)),
-            Term(school_year_id=year.id, number=2, start_date=date(2027, 3, 1), end_date=date(2027, 7, 9)),
-        ]
-    )  # fmt: skip
+    terms = (
+        (date(2026, 9, 1), date(2027, 1, 15)),
+        (date(2027, 3, 1), date(2027, 7, 9)),
+    )
+    for number, (start, end) in enumerate(terms, start=1):
+        session.add(
+            Term(school_year_id=year.id, number=number, start_date=start, end_date=end)
+        )
 
 
 async def _students(
@@ -150,7 +182,9 @@ async def _students(
     klass: SchoolClass,
     size: int,
 ) -> int:
-    entry_year = SCHOOL_YEAR - (klass.grade - 1 if klass.grade <= 6 else klass.grade - 7)
+    entry_year = SCHOOL_YEAR - (
+        klass.grade - 1 if klass.grade <= 6 else klass.grade - 7
+    )
     entry = date(entry_year, 9, 1)
     students: list[dict[str, Any]] = []
     people = []
@@ -162,31 +196,39 @@ async def _students(
         insert(Student).returning(Student.id, Student.student_number), students
     )
     ids = [row.id for row in result]
+    numbers = [s["student_number"] for s in students]
     await session.execute(
         insert(StudentNumber),
-        [{"student_id": i, "number": s["student_number"], "kind": "G"} for i, s in zip(ids, students, strict=True)],
-    )  # fmt: skip
+        [
+            {"student_id": i, "number": n, "kind": "G"}
+            for i, n in zip(ids, numbers, strict=True)
+        ],
+    )
+    episode = {
+        "school_id": school.id,
+        "entry_date": entry,
+        "entry_reason": "NEW_ENTRY",
+        "entry_route": "11",
+        "attendance_mode": "1",
+        "student_source": "1",
+        "record_due": record_deadline(entry),
+    }
     enrolments = await session.execute(
         insert(Enrolment).returning(Enrolment.id),
+        [{"student_id": i, **episode} for i in ids],
+    )
+    placement = {
+        "class_id": klass.id,
+        "grade": klass.grade,
+        "start_date": date(SCHOOL_YEAR, 9, 1),
+    }
+    await session.execute(
+        insert(Placement),
         [
-            {
-                "student_id": i,
-                "school_id": school.id,
-                "entry_date": entry,
-                "entry_reason": "NEW_ENTRY" if klass.grade in (1, 7) or school.kind == "NINE_YEAR" else "PROMOTION",
-                "entry_route": "11",
-                "attendance_mode": "1",
-                "student_source": "1",
-                "record_due": entry + timedelta(days=30),
-            }
-            for i in ids
+            {"enrolment_id": e, "student_id": i, **placement}
+            for e, i in zip([r.id for r in enrolments], ids, strict=True)
         ],
-    )  # fmt: skip
-    placement_rows = [
-        {"enrolment_id": e, "student_id": i, "class_id": klass.id, "grade": klass.grade, "start_date": date(SCHOOL_YEAR, 9, 1)}
-        for e, i in zip([r.id for r in enrolments], ids, strict=True)
-    ]  # fmt: skip
-    await session.execute(insert(Placement), placement_rows)
+    )
     await session.execute(insert(Guardian), _guardians(ids, people, crypto, rng))
     return len(ids)
 
@@ -247,7 +289,11 @@ def _guardians(
     for student_id, child in zip(ids, people, strict=True):
         surname = child.name[0]
         for position, relation in ((1, "1"), (2, "2")):
-            born = date(child.birth_date.year - rng.randrange(25, 38), rng.randrange(1, 13), rng.randrange(1, 28))
+            born = date(
+                child.birth_date.year - rng.randrange(25, 38),
+                rng.randrange(1, 13),
+                rng.randrange(1, 28),
+            )
             parent = make_person(rng, born, area=child.area)
             name = surname + parent.name[1:] if relation == "1" else parent.name
             rows.append(
@@ -261,32 +307,53 @@ def _guardians(
                     "id_doc_type": "1",
                     "id_number_cipher": crypto.encrypt(parent.id_number),
                     "id_number_hash": crypto.lookup_hash(parent.id_number),
-                    "employer": rng.choice(("鞍钢集团", "千山区人民医院", "个体经营", "千山区某公司", None)),
+                    "employer": rng.choice(EMPLOYERS),
                 }
-            )  # fmt: skip
+            )
     return rows
 
 
-def welcome_tokens(settings: Settings) -> dict[str, str]:
+async def first_class_id(settings: Settings) -> int:
+    """The demo's first class (grade 1, class 1 of the first school)."""
+    engine = make_engine(settings.database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            found = await session.scalar(
+                select(SchoolClass.id)
+                .join(School, School.id == SchoolClass.school_id)
+                .where(School.code == SCHOOLS[0].code, SchoolClass.name == "1-1")
+            )
+    finally:
+        await engine.dispose()
+    if found is None:
+        raise LookupError("the demo district is not loaded")
+    return found
+
+
+def welcome_tokens(settings: Settings, class_id: int) -> dict[str, str]:
     """A token for each role, bound to the demo's first school and class."""
     first = SCHOOLS[0].code
     ttl = timedelta(hours=settings.token_ttl_hours)
     principals = [
         Principal("demo-registrar", Role.REGISTRAR, school=first),
-        Principal("demo-head-teacher", Role.HEAD_TEACHER, school=first, class_id=1),
+        Principal(
+            "demo-head-teacher", Role.HEAD_TEACHER, school=first, class_id=class_id
+        ),
         Principal("demo-school-leader", Role.SCHOOL_LEADER, school=first),
         Principal("demo-district-officer", Role.DISTRICT_OFFICER, district=DISTRICT[0]),
         Principal("demo-city-officer", Role.CITY_OFFICER, district=DISTRICT[0]),
         Principal("demo-sync", Role.SYNC, district=DISTRICT[0]),
         Principal("demo-auditor", Role.AUDITOR),
     ]
-    return {p.role.value: mint_token(p, settings.token_key, ttl=ttl) for p in principals}
+    return {
+        p.role.value: mint_token(p, settings.token_key, ttl=ttl) for p in principals
+    }
 
 
-def print_welcome(settings: Settings, host: str, port: int) -> None:
+def print_welcome(settings: Settings, host: str, port: int, class_id: int) -> None:
     print(f"\n学籍数据中枢 demo: GraphiQL at http://{host}:{port}/graphql")
     print("Paste one token as the header  Authorization: Bearer <token>\n")
-    for role, token in welcome_tokens(settings).items():
+    for role, token in welcome_tokens(settings, class_id).items():
         print(f"{role:17} {token}")
     print(
         '\nTry: { students(schoolCode: "2103110001", grade: 3, first: 5) '

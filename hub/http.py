@@ -20,13 +20,13 @@ from graphql import GraphQLError
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
+from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.exceptions import (
     CannotGetOperationTypeError,
     InvalidOperationTypeError,
 )
-from strawberry.types.graphql import OperationType
-from strawberry.http.ides import get_graphql_ide_html
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from hub.auth import AuthError, bearer, read_token
 from hub.limits import RateLimited

@@ -23,8 +23,7 @@ async def verify_audit(settings: Settings) -> list[ChainFault]:
                 select(AuditEvent).order_by(AuditEvent.id)
             )
             rows = [
-                (e.id, e.prev_digest, e.digest, event_content(e))
-                async for e in result
+                (e.id, e.prev_digest, e.digest, event_content(e)) async for e in result
             ]
     finally:
         await engine.dispose()
@@ -39,17 +38,24 @@ async def rotate_keys(settings: Settings, old_key: str) -> int:
     try:
         async with make_sessionmaker(engine)() as session:
             await begin_write(session)
-            for model in (Student, Guardian):
-                rows = await session.scalars(
-                    select(model).where(model.id_number_cipher.is_not(None))
-                )
-                for row in rows:
-                    assert row.id_number_cipher is not None  # filtered above
-                    plain = crypto.decrypt(row.id_number_cipher)
-                    row.id_number_cipher = crypto.encrypt(plain)
-                    row.id_number_hash = crypto.lookup_hash(plain)
-                    count += 1
+            students = await session.scalars(
+                select(Student).where(Student.id_number_cipher.is_not(None))
+            )
+            guardians = await session.scalars(
+                select(Guardian).where(Guardian.id_number_cipher.is_not(None))
+            )
+            for row in [*students, *guardians]:
+                count += _reseal(crypto, row)
             await session.commit()
     finally:
         await engine.dispose()
     return count
+
+
+def _reseal(crypto: FieldCrypto, row: Student | Guardian) -> int:
+    if row.id_number_cipher is None:
+        return 0
+    plain = crypto.decrypt(row.id_number_cipher)
+    row.id_number_cipher = crypto.encrypt(plain)
+    row.id_number_hash = crypto.lookup_hash(plain)
+    return 1

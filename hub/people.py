@@ -12,8 +12,14 @@ from datetime import date, timedelta
 
 from stdnum.cn import ric
 
-SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段"
-GIVEN = "子涵浩宇欣怡梓轩一诺雨桐俊杰思远佳琪明轩若曦嘉懿晨阳语彤博文紫萱天佑可馨皓然诗涵睿泽雅琳铭泽静怡宇航梦瑶家豪书瑶昊天雨萱"
+SURNAMES = (
+    "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许"
+    "傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆"
+)
+GIVEN = (
+    "子涵浩宇欣怡梓轩一诺雨桐俊杰思远佳琪明轩若曦嘉懿晨阳语彤博文紫萱天佑"
+    "可馨皓然诗涵睿泽雅琳铭泽静怡宇航梦瑶家豪书瑶昊天雨萱"
+)
 # 千山区 and its neighbours (DOMAIN.md §3); most children are born locally.
 AREAS = ("210311",) * 6 + ("210302", "210303", "210304", "210381", "210321")
 PINYIN_SAMPLE = ("zhang", "wang", "li", "liu", "chen", "yang", "zhao", "huang")
@@ -57,4 +63,6 @@ def birth_date_for_grade(rng: random.Random, grade: int, school_year: int) -> da
 
 
 def phone(rng: random.Random) -> str:
-    return "1" + rng.choice("3589") + "".join(rng.choice("0123456789") for _ in range(9))
+    return (
+        "1" + rng.choice("3589") + "".join(rng.choice("0123456789") for _ in range(9))
+    )

@@ -74,9 +74,7 @@ class Settings(BaseSettings):
     def _prod_needs_keys(self) -> Settings:
         if self.env is Environment.PROD:
             missing = [
-                name
-                for name in ("token_key", "field_key")
-                if not getattr(self, name)
+                name for name in ("token_key", "field_key") if not getattr(self, name)
             ]
             if missing:
                 raise ValueError(

@@ -15,7 +15,7 @@ from resolvers.context import RequestContext
 from resolvers.scope import student_scope
 from rules.access import (
     ApprovalGrant,
-    ArchiveCategory,
+    DisclosureCategory,
     Principal,
     Role,
     check_approval_terms,
@@ -40,7 +40,7 @@ async def load_grant(ctx: RequestContext) -> ApprovalGrant | None:
     approval: Approval = rows[0]
     return ApprovalGrant(
         number=approval.document_number,
-        categories=frozenset(ArchiveCategory(c) for c in approval.categories),
+        categories=frozenset(DisclosureCategory(c) for c in approval.categories),
         valid_from=approval.valid_from,
         valid_to=approval.valid_to,
         revoked=approval.revoked_at is not None,
@@ -65,7 +65,7 @@ def event_content(event: AuditEvent) -> dict[str, Any]:
 
 async def append_events(session: AsyncSession, events: Sequence[AuditEvent]) -> None:
     """Link ``events`` to the chain's head and add them; the caller commits."""
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         await session.execute(text(f"SELECT pg_advisory_xact_lock({AUDIT_LOCK})"))
     head = await session.execute(
         select(AuditEvent.digest).order_by(AuditEvent.id.desc()).limit(1)
@@ -116,7 +116,7 @@ async def write_audit(ctx: RequestContext) -> None:
             at=ctx.now,
             outcome=note.outcome,
             student_id=note.student_id or None,
-            fields=note.fields,
+            fields=sorted(note.fields),
             detail={"reason": note.reason} if note.reason else None,
             request_id=ctx.request_id,
         )
@@ -137,13 +137,15 @@ async def register_approval(
     approver: str,
     requesting_party: str,
     purpose: str,
-    categories: Sequence[ArchiveCategory],
+    categories: Sequence[DisclosureCategory],
     student_numbers: Sequence[str],
     valid_from: date,
     valid_to: date,
 ) -> Approval:
     """Record a written approval (第三十七条) over students of the district."""
-    check_approval_terms(document_number, categories, student_numbers, valid_from, valid_to)
+    check_approval_terms(
+        document_number, categories, student_numbers, valid_from, valid_to
+    )
     existing = await session.execute(
         select(Approval.id).where(Approval.document_number == document_number)
     )

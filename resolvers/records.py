@@ -44,7 +44,10 @@ class StudentFilter:
     status: str | None = None
 
 
-def _base(ctx: RequestContext) -> Select[Any]:
+RowSelect = Select[Student, Enrolment | None, Placement | None, bool]
+
+
+def _base(ctx: RequestContext) -> RowSelect:
     is_current = current_at_school(ctx.principal, ctx.today).label("is_current")
     return (
         select(Student, Enrolment, Placement, is_current)
@@ -66,7 +69,7 @@ def grant_holds(ctx: RequestContext) -> bool:
     return grant_status(ctx.grant, ctx.today) is None
 
 
-def _filtered(stmt: Select[Any], flt: StudentFilter) -> Select[Any]:
+def _filtered(stmt: RowSelect, flt: StudentFilter) -> RowSelect:
     if flt.school_code is not None:
         stmt = stmt.where(Enrolment.school_id == school_id_of(flt.school_code))
     if flt.grade is not None:
@@ -167,4 +170,6 @@ enrolments_by_student = _grouped(
 placements_by_student = _grouped(
     Placement, (Placement.student_id, Placement.start_date)
 )
-numbers_by_student = _grouped(StudentNumber, (StudentNumber.student_id, StudentNumber.id))
+numbers_by_student = _grouped(
+    StudentNumber, (StudentNumber.student_id, StudentNumber.id)
+)

@@ -120,10 +120,10 @@ AUDITED = frozenset(
 )
 
 
-class ArchiveCategory(StrEnum):
-    """The seven categories of 第十一条, plus sanctions, which an approval must
-    name on their own (第三十条: a sanction is no part of what is given out by
-    default)."""
+class DisclosureCategory(StrEnum):
+    """What a written approval may cover: the seven archive categories of
+    第十一条 (the same values as ``rules.archive.ArchiveCategory``), plus
+    sanctions, which an approval must name on their own (第三十条)."""
 
     BASIC_INFO = "BASIC_INFO"  # (一) 学籍基础信息及信息变动情况
     PROOF_DOCUMENTS = "PROOF_DOCUMENTS"  # (二) 户籍证明、转学申请、休学申请
@@ -140,7 +140,7 @@ class FieldRule:
     """A field's classification: its class and, for outside readers, category."""
 
     access_class: AccessClass
-    category: ArchiveCategory | None = None
+    category: DisclosureCategory | None = None
 
     @property
     def is_audited(self) -> bool:
@@ -152,7 +152,7 @@ class ApprovalGrant:
     """What a written approval grants, as the policy needs to see it."""
 
     number: str
-    categories: frozenset[ArchiveCategory]
+    categories: frozenset[DisclosureCategory]
     valid_from: date
     valid_to: date
     revoked: bool
@@ -236,7 +236,7 @@ MAX_APPROVAL_DAYS = 366
 
 def check_approval_terms(
     document_number: str,
-    categories: Sequence[ArchiveCategory],
+    categories: Sequence[DisclosureCategory],
     student_numbers: Sequence[str],
     valid_from: date,
     valid_to: date,

@@ -19,7 +19,10 @@ GENESIS = "0" * 64
 def canonical(content: Mapping[str, Any]) -> bytes:
     """A stable byte form: sorted keys, no spaces, UTF-8; instants in UTC ISO."""
     return json.dumps(
-        content, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+        content,
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
         default=_plain,
     ).encode()
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import Enum
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from sqlalchemy import select
@@ -17,7 +16,7 @@ from resolvers import access as access_writes
 from resolvers.context import RequestContext
 from resolvers.errors import Forbidden
 from resolvers.mutations import Done, perform
-from rules.access import AccessClass, ArchiveCategory, Role
+from rules.access import AccessClass, DisclosureCategory, Role
 from schema.connections import page_size
 from schema.errors import UserError
 from schema.node import decode_cursor
@@ -25,9 +24,10 @@ from schema.permissions import classified
 
 OPS = AccessClass.OPERATIONS
 
-ArchiveCategoryEnum = strawberry.enum(
-    Enum("ArchiveCategory", {c.name: c.value for c in ArchiveCategory}),  # type: ignore[misc]
-    description="Archive categories of 第十一条, plus sanctions (第三十条).",
+strawberry.enum(
+    DisclosureCategory,
+    description="What an approval covers: archive categories of 第十一条, "
+    "plus sanctions (第三十条).",
 )
 
 
@@ -110,7 +110,7 @@ class AuditEventType:
 
     @classified(OPS)
     def detail(self) -> JSON | None:
-        return self.row.detail
+        return cast(JSON, self.row.detail)
 
     @classified(OPS)
     def request_id(self) -> str | None:
@@ -124,7 +124,7 @@ class RegisterApprovalInput:
     approver: str
     requesting_party: str
     purpose: str
-    categories: list[ArchiveCategoryEnum]  # type: ignore[valid-type]
+    categories: list[DisclosureCategory]
     student_numbers: list[str]
     valid_from: date
     valid_to: date
@@ -171,7 +171,7 @@ class AccessMutation:
                 approver=input.approver,
                 requesting_party=input.requesting_party,
                 purpose=input.purpose,
-                categories=[ArchiveCategory(c.value) for c in input.categories],
+                categories=input.categories,
                 student_numbers=input.student_numbers,
                 valid_from=input.valid_from,
                 valid_to=input.valid_to,

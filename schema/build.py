@@ -21,7 +21,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
-from schema.errors import ClientError
+from resolvers.errors import ClientError
 from schema.limits import Limits, limits_rule
 from schema.root import Mutation, Query
 

@@ -8,11 +8,11 @@ import strawberry
 from strawberry.types import Info
 
 from resolvers.context import RequestContext
+from resolvers.errors import ClientError
 from resolvers.records import MAX_PAGE, StudentFilter, student_count
 from rules.access import AccessClass
-from schema.permissions import classified
-from schema.errors import ClientError
 from schema.org import SchoolType
+from schema.permissions import classified
 from schema.records import StudentType
 
 N = TypeVar("N")

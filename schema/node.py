@@ -7,12 +7,16 @@ import binascii
 
 import strawberry
 
-from schema.errors import ClientError
+from resolvers.errors import ClientError
+from rules.access import AccessClass
+from schema.permissions import classified
 
 
 @strawberry.interface(description="An object with a global ID.")
 class Node:
-    id: strawberry.ID = strawberry.field(description="Opaque global ID.")
+    @classified(AccessClass.PUBLIC, description="Opaque global ID.")
+    def id(self) -> strawberry.ID:
+        raise NotImplementedError
 
 
 def to_global_id(type_name: str, pk: int) -> strawberry.ID:

@@ -12,8 +12,8 @@ from db.models import School, SchoolClass
 from resolvers.context import RequestContext
 from resolvers.records import schools_by_id
 from rules.access import AccessClass
-from schema.permissions import classified
 from schema.node import Node, to_global_id
+from schema.permissions import classified
 
 
 @strawberry.enum(description="School kinds of 第二条.")

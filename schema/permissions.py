@@ -16,8 +16,8 @@ from strawberry.extensions import FieldExtension
 from strawberry.types import Info
 
 from resolvers.context import RequestContext
-from rules.access import AccessClass, ArchiveCategory, FieldRule, Relation, decide
-from schema.errors import FieldDenied
+from resolvers.errors import FieldDenied
+from rules.access import AccessClass, DisclosureCategory, FieldRule, Relation, decide
 
 RULE_KEY = "xueji.rule"
 
@@ -77,7 +77,7 @@ class Guard(FieldExtension):
 
 def classified(
     access_class: AccessClass,
-    category: ArchiveCategory | None = None,
+    category: DisclosureCategory | None = None,
     *,
     description: str | None = None,
     resolver: Any = None,

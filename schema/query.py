@@ -8,9 +8,9 @@ from strawberry.types import Info
 from resolvers import org as org_reads
 from resolvers import records as record_reads
 from resolvers.context import RequestContext
+from resolvers.errors import NotFound
 from resolvers.records import StudentFilter, StudentView
 from rules.access import AccessClass
-from schema.permissions import classified
 from schema.connections import (
     Edge,
     PageInfo,
@@ -18,9 +18,9 @@ from schema.connections import (
     StudentConnection,
     page_size,
 )
-from schema.errors import NotFound
 from schema.node import Node, decode_cursor, encode_cursor, from_global_id
 from schema.org import SchoolClassType, SchoolType
+from schema.permissions import classified
 from schema.records import StudentStatus, StudentType, student_type
 
 
@@ -47,7 +47,9 @@ class PrincipalType:
 def _student_connection(
     views: list[StudentView], has_next: bool, flt: StudentFilter
 ) -> StudentConnection:
-    edges = [Edge(cursor=encode_cursor(v.student.id), node=student_type(v)) for v in views]
+    edges = [
+        Edge(cursor=encode_cursor(v.student.id), node=student_type(v)) for v in views
+    ]
     info = PageInfo(
         has_next_page=has_next,
         has_previous_page=False,

@@ -19,13 +19,13 @@ from resolvers.records import (
     placements_by_student,
     schools_by_id,
 )
-from rules.access import AccessClass, ArchiveCategory, Relation
-from schema.permissions import classified
+from rules.access import AccessClass, DisclosureCategory, Relation
 from schema.node import Node, to_global_id
 from schema.org import SchoolClassType, SchoolType
+from schema.permissions import classified
 
 IDENTITY = AccessClass.IDENTITY
-BASIC = ArchiveCategory.BASIC_INFO
+BASIC = DisclosureCategory.BASIC_INFO
 DIRECTORY = AccessClass.DIRECTORY
 HEALTH = AccessClass.HEALTH
 WELFARE = AccessClass.WELFARE
@@ -289,43 +289,43 @@ class StudentType(Node, _Linked):
             for g in await self._guardian_rows(info)
         ]
 
-    @classified(HEALTH, ArchiveCategory.HEALTH, description="健康状况 code.")
+    @classified(HEALTH, DisclosureCategory.HEALTH, description="健康状况 code.")
     def health_status(self) -> str | None:
         return self.row.health_status
 
-    @classified(HEALTH, ArchiveCategory.HEALTH, description="随班就读 code.")
+    @classified(HEALTH, DisclosureCategory.HEALTH, description="随班就读 code.")
     def inclusive_class(self) -> str | None:
         return self.row.inclusive_class
 
-    @classified(HEALTH, ArchiveCategory.HEALTH, description="残疾类型 code.")
+    @classified(HEALTH, DisclosureCategory.HEALTH, description="残疾类型 code.")
     def disability_type(self) -> str | None:
         return self.row.disability_type
 
-    @classified(WELFARE, ArchiveCategory.FINANCIAL_AID, description="留守儿童 code.")
+    @classified(WELFARE, DisclosureCategory.FINANCIAL_AID, description="留守儿童 code.")
     def left_behind(self) -> str | None:
         return self.row.left_behind
 
-    @classified(WELFARE, ArchiveCategory.FINANCIAL_AID)
+    @classified(WELFARE, DisclosureCategory.FINANCIAL_AID)
     def migrant_child(self) -> bool | None:
         return self.row.migrant_child
 
-    @classified(WELFARE, ArchiveCategory.FINANCIAL_AID)
+    @classified(WELFARE, DisclosureCategory.FINANCIAL_AID)
     def orphan(self) -> bool | None:
         return self.row.orphan
 
-    @classified(WELFARE, ArchiveCategory.FINANCIAL_AID)
+    @classified(WELFARE, DisclosureCategory.FINANCIAL_AID)
     def martyr_child(self) -> bool | None:
         return self.row.martyr_child
 
-    @classified(WELFARE, ArchiveCategory.FINANCIAL_AID)
+    @classified(WELFARE, DisclosureCategory.FINANCIAL_AID)
     def needs_aid(self) -> bool | None:
         return self.row.needs_aid
 
-    @classified(WELFARE, ArchiveCategory.FINANCIAL_AID, description="享受一补.")
+    @classified(WELFARE, DisclosureCategory.FINANCIAL_AID, description="享受一补.")
     def receives_subsidy(self) -> bool | None:
         return self.row.receives_subsidy
 
-    async def _guardian_rows(self, info: Info) -> list[Guardian] | None:
+    async def _guardian_rows(self, info: Info) -> list[Guardian]:
         ctx: RequestContext = info.context
         loader = ctx.loader("guardians_by_student", guardians_by_student)
         rows: list[Guardian] = await loader.load(self.row.id)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.conftest import Hub
 from rules.access import Principal, Role
+from tests.conftest import Hub
 
 REGISTRAR = Principal("reg-1", Role.REGISTRAR, school="2103110001")
 OFFICER = Principal("officer-1", Role.DISTRICT_OFFICER, district="210311")
