@@ -40,6 +40,11 @@ CVX_SYSTEM = "http://hl7.org/fhir/sid/cvx"
 SNOMED_SYSTEM = "http://snomed.info/sct"
 NIP_VACCINE_SYSTEM = "urn:xueji:nip-vaccine"
 
+# Limitation: NDC and other national product codes are kept in ``codes`` but not
+# mapped; such an event needs a CVX or a Chinese display name to count, or manual
+# mapping. A product-code table in vaccines.json would lift it.
+# fhir.resources validates occurrenceString only as a string; reading a date from
+# the text is ours.
 _CHINESE_DATE = re.compile(r"^(\d{4})年(?:(\d{1,2})月(?:(\d{1,2})日)?)?$")
 _ISO_PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _ENGLISH_MONTH = re.compile(r"^([A-Za-z]+)\.?\s+(\d{4})$")

@@ -371,7 +371,7 @@ class AdapterClient:
             raise RateLimited(
                 "rate limited", retry_after=parse_retry_after(headers), **where
             )
-        if status >= 500 or status == 408:
+        if status >= 500:
             raise TemporaryError(f"server error {status}", status=status, **where)
         if status == 404:
             raise NotFound("not found", status=status, **where)

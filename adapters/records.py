@@ -136,7 +136,12 @@ class AwardRecord:
 
 
 class FieldReader:
-    """Reads the fields of one raw JSON record, raising ``MappingFault`` on faults."""
+    """Reads the fields of one raw JSON record, raising ``MappingFault`` on faults.
+
+    A pydantic model per contract would also validate, but its errors would have to
+    be translated back into one stable reason per field; reading field by field
+    gives the quarantine that reason directly.
+    """
 
     def __init__(self, item: Mapping[str, Any], record_id: str) -> None:
         self._item = item

@@ -124,6 +124,7 @@ async def _fill(
     await session.flush()
     await _calendar(session, district.id)
     count = 0
+    taken: set[str] = set()
     for spec in SCHOOLS:
         school = School(
             code=spec.code,
@@ -149,7 +150,7 @@ async def _fill(
                 await session.flush()
                 size = max(1, round(spec.class_size * scale))
                 count += await _students(
-                    session, crypto, rng, district.id, school, klass, size
+                    session, crypto, rng, district.id, school, klass, size, taken
                 )
     return count
 
@@ -181,6 +182,7 @@ async def _students(
     school: School,
     klass: SchoolClass,
     size: int,
+    taken: set[str],
 ) -> int:
     entry_year = SCHOOL_YEAR - (
         klass.grade - 1 if klass.grade <= 6 else klass.grade - 7
@@ -189,7 +191,8 @@ async def _students(
     students: list[dict[str, Any]] = []
     people = []
     for _ in range(size):
-        person = make_person(rng, birth_date_for_grade(rng, klass.grade, SCHOOL_YEAR))
+        born = birth_date_for_grade(rng, klass.grade, SCHOOL_YEAR)
+        person = make_person(rng, born, taken=taken)
         people.append(person)
         students.append(_student_row(person, crypto, rng, district_id, school, klass))
     result = await session.execute(
@@ -229,7 +232,7 @@ async def _students(
             for e, i in zip([r.id for r in enrolments], ids, strict=True)
         ],
     )
-    await session.execute(insert(Guardian), _guardians(ids, people, crypto, rng))
+    await session.execute(insert(Guardian), _guardians(ids, people, crypto, rng, taken))
     return len(ids)
 
 
@@ -283,7 +286,11 @@ def _student_row(
 
 
 def _guardians(
-    ids: list[int], people: list[Any], crypto: FieldCrypto, rng: random.Random
+    ids: list[int],
+    people: list[Any],
+    crypto: FieldCrypto,
+    rng: random.Random,
+    taken: set[str],
 ) -> list[dict[str, Any]]:
     rows = []
     for student_id, child in zip(ids, people, strict=True):
@@ -294,7 +301,7 @@ def _guardians(
                 rng.randrange(1, 13),
                 rng.randrange(1, 28),
             )
-            parent = make_person(rng, born, area=child.area)
+            parent = make_person(rng, born, area=child.area, taken=taken)
             name = surname + parent.name[1:] if relation == "1" else parent.name
             rows.append(
                 {

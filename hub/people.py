@@ -40,7 +40,24 @@ def id_number(area: str, born: date, sequence: int) -> str:
     return body + ric.calc_check_digit(body)
 
 
-def make_person(rng: random.Random, born: date, *, area: str | None = None) -> Person:
+def make_person(
+    rng: random.Random,
+    born: date,
+    *,
+    area: str | None = None,
+    taken: set[str] | None = None,
+) -> Person:
+    """A made-up person; with ``taken``, never one whose ID number is in it."""
+    while True:
+        person = _draw(rng, born, area)
+        if taken is None or person.id_number not in taken:
+            break
+    if taken is not None:
+        taken.add(person.id_number)
+    return person
+
+
+def _draw(rng: random.Random, born: date, area: str | None) -> Person:
     sex = rng.choice("12")
     sequence = rng.randrange(0, 999)
     if (sequence % 2 == 1) != (sex == "1"):

@@ -4,10 +4,6 @@ Doses count under 《国家免疫规划疫苗儿童免疫程序及说明（2021�
 百白破 change; the entry check follows 《疫苗管理法》第四十八条 and
 《儿童入托、入学预防接种证查验办法》 (2021). The schedule and the products that count
 toward it are data: ``rules/data/vaccines.json``.
-
-# Limitation: minimum ages and intervals between doses, and the 2021 catch-up
-# (补种) rules other than BCG's, were not retrieved; a dose counts whatever its age.
-# Lifting it needs the official 说明 text encoded per dose in vaccines.json.
 """
 
 from __future__ import annotations
@@ -23,6 +19,12 @@ from importlib import resources
 from typing import Any, Protocol
 
 from rules.errors import RuleViolation
+
+# Limitation: minimum ages and intervals between doses, and the 2021 catch-up
+# (补种) rules other than BCG's, were not retrieved; a dose counts whatever its age.
+# Nor are substitutions encoded (MPSV-AC for missed MPSV-A, how many polio doses
+# must be IPV, a JE series mixing live and inactivated doses). Lifting it needs the
+# official 说明 text encoded per dose in vaccines.json.
 
 COMPLETED = "completed"
 NOT_DONE = "not-done"

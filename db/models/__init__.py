@@ -11,7 +11,14 @@ from db.models.org import (
     SchoolYear,
     Term,
 )
-from db.models.records import Enrolment, Guardian, Placement, Student, StudentNumber
+from db.models.records import (
+    Enrolment,
+    Guardian,
+    Placement,
+    RecordChange,
+    Student,
+    StudentNumber,
+)
 from db.models.status import StatusChange, Workflow, WorkflowStep
 
 __all__ = [
@@ -25,6 +32,7 @@ __all__ = [
     "Guardian",
     "MutationReceipt",
     "Placement",
+    "RecordChange",
     "School",
     "SchoolClass",
     "SchoolHoliday",

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Date,
     ForeignKey,
@@ -57,6 +59,11 @@ class Student(Base):
     household_type: Mapped[str | None] = mapped_column(String(2))
     household_address: Mapped[str | None] = mapped_column(String(200))
     talent: Mapped[str | None] = mapped_column(String(100))
+    id_expiry: Mapped[date | None] = mapped_column(Date)  # 身份证件有效期
+    secondary_number: Mapped[str | None] = mapped_column(String(30))  # 学籍辅号
+    homepage: Mapped[str | None] = mapped_column(String(200))
+    # 身份证件类型 Z without a number: the school keeps a signed 就读证明.
+    attendance_proof_filed: Mapped[bool] = mapped_column(Boolean, default=False)
 
     current_address: Mapped[str | None] = mapped_column(String(200))
     mailing_address: Mapped[str | None] = mapped_column(String(200))
@@ -177,3 +184,22 @@ class Placement(Base):
     grade: Mapped[int] = mapped_column(Integer)
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)
+
+
+class RecordChange(Base):
+    """One change to a record: its basic information or its review (archive
+    category 1, 学籍基础信息及信息变动情况, 第十一条). Append-only.
+
+    ``changes`` maps a GraphQL field name to ``[old, new]``; ID numbers appear
+    only as ciphertext (base64, prefixed ``enc:``).
+    """
+
+    __tablename__ = "record_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("students.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    note: Mapped[str | None] = mapped_column(String(500))
+    changed_by: Mapped[str] = mapped_column(String(64))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import JSON, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -52,7 +52,8 @@ class Workflow(Base):
     # Optimistic lock: two schools deciding at once, one gets a conflict.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    # SQLAlchemy reads this declarative hook once, when mapping the class.
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class WorkflowStep(Base):

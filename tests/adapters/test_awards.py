@@ -32,9 +32,11 @@ async def test_student_awards_are_mapped() -> None:
     student = next(
         s for s in STUDENTS if simulator.feed.where("id_number", s.id_number)
     )
-    async with serve(simulator.app()) as url:
-        async with AwardsAdapter(ClientConfig(url)) as adapter:
-            page = await adapter.awards(student.id_number)
+    async with (
+        serve(simulator.app()) as url,
+        AwardsAdapter(ClientConfig(url)) as adapter,
+    ):
+        page = await adapter.awards(student.id_number)
 
     assert page.records == tuple(
         expected(r) for r in simulator.feed.where("id_number", student.id_number)
@@ -43,10 +45,12 @@ async def test_student_awards_are_mapped() -> None:
 
 
 async def test_unknown_student_is_not_found() -> None:
-    async with serve(AwardsSimulator(STUDENTS).app()) as url:
-        async with AwardsAdapter(ClientConfig(url)) as adapter:
-            with pytest.raises(NotFound):
-                await adapter.awards("210311201909010012")
+    async with (
+        serve(AwardsSimulator(STUDENTS).app()) as url,
+        AwardsAdapter(ClientConfig(url)) as adapter,
+    ):
+        with pytest.raises(NotFound):
+            await adapter.awards("210311201909010012")
 
 
 async def test_revoked_award_becomes_tombstone() -> None:
@@ -54,9 +58,11 @@ async def test_revoked_award_becomes_tombstone() -> None:
     first = next(simulator.feed.current())
     total = len(list(simulator.feed.current()))
     simulator.revoke(first["id"])
-    async with serve(simulator.app()) as url:
-        async with AwardsAdapter(ClientConfig(url)) as adapter:
-            pages = [p async for p in adapter.changes(str(total), page_size=50)]
+    async with (
+        serve(simulator.app()) as url,
+        AwardsAdapter(ClientConfig(url)) as adapter,
+    ):
+        pages = [p async for p in adapter.changes(str(total), page_size=50)]
 
     assert [(p.records, p.watermark) for p in pages] == [
         (
@@ -81,7 +87,7 @@ def test_school_level_honour_is_refused() -> None:
     assert caught.value == MappingFault("aw-x", "BELOW_DISTRICT_LEVEL", "school")
 
 
-def test_award_without_date_is_refused() -> None:
+def test_award_with_bad_date_is_refused() -> None:
     item = {
         "id": "aw-y",
         "id_number": STUDENTS[0].id_number,

@@ -40,7 +40,11 @@ def bundle(*resources: dict[str, Any]) -> dict[str, Any]:
         "resource": {"resourceType": "Patient", "identifier": [{"value": CHILD}]},
     }
     entries = [{"fullUrl": f"urn:uuid:{r['id']}", "resource": r} for r in resources]
-    return {"resourceType": "Bundle", "type": "collection", "entry": [patient, *entries]}
+    return {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [patient, *entries],
+    }
 
 
 HISTORICAL = immunization(
@@ -242,7 +246,9 @@ def test_c19_entered_in_error_withdraws_doses() -> None:
         MissingDose("HepB", "乙肝疫苗", 3, date(2020, 2, 29), recheck),
         MissingDose("HepA", "甲肝疫苗", 1, date(2021, 2, 28), recheck),
     ]
-    assert [d for d in doses_counted(first + later) if d.source_record_id == "imm-3"] == []
+    assert [
+        d for d in doses_counted(first + later) if d.source_record_id == "imm-3"
+    ] == []
 
 
 def test_occurrence_in_english_month_is_read() -> None:
@@ -273,7 +279,10 @@ def test_year_precision_date_is_kept() -> None:
 
 
 def test_conflicting_codings_need_manual_mapping() -> None:
-    coding = [{"system": CVX_SYSTEM, "code": "08"}, {"system": CVX_SYSTEM, "code": "03"}]
+    coding = [
+        {"system": CVX_SYSTEM, "code": "08"},
+        {"system": CVX_SYSTEM, "code": "03"},
+    ]
     dose = immunization(
         "c", vaccineCode={"coding": coding}, occurrenceDateTime="2020-01-01"
     )
@@ -330,7 +339,9 @@ def test_invalid_entries_become_faults() -> None:
 
 
 def test_not_a_bundle_is_one_fault() -> None:
-    assert read_immunization_bundle([1, 2]).faults == (MappingFault(None, "NOT_A_BUNDLE"),)
+    assert read_immunization_bundle([1, 2]).faults == (
+        MappingFault(None, "NOT_A_BUNDLE"),
+    )
     assert read_immunization_bundle({"resourceType": "Bundle", "entry": 5}).faults == (
         MappingFault(None, "NOT_A_BUNDLE", "entry is not a list"),
     )
@@ -346,8 +357,10 @@ def test_non_immunization_entries_are_skipped() -> None:
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=3)
-    | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
     max_leaves=8,
 )
 FIELDS = st.sampled_from(

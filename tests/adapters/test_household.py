@@ -34,28 +34,34 @@ def expected(record: dict[str, str]) -> HouseholdProof:
 async def test_lookup_maps_whole_record() -> None:
     simulator = HouseholdSimulator(STUDENTS)
     record = simulator.feed.where("id_number", STUDENTS[2].id_number)[0]
-    async with serve(simulator.app()) as url:
-        async with HouseholdAdapter(ClientConfig(url)) as adapter:
-            proof = await adapter.lookup(STUDENTS[2].id_number)
+    async with (
+        serve(simulator.app()) as url,
+        HouseholdAdapter(ClientConfig(url)) as adapter,
+    ):
+        proof = await adapter.lookup(STUDENTS[2].id_number)
 
     assert proof == expected(record)
 
 
 async def test_unknown_id_number_is_not_found(clock: FakeClock) -> None:
     simulator = HouseholdSimulator(STUDENTS)
-    async with serve(simulator.app()) as url:
-        async with HouseholdAdapter(ClientConfig(url), sleep=clock.sleep) as adapter:
-            with pytest.raises(NotFound):
-                await adapter.lookup("210311201909010012")
+    async with (
+        serve(simulator.app()) as url,
+        HouseholdAdapter(ClientConfig(url), sleep=clock.sleep) as adapter,
+    ):
+        with pytest.raises(NotFound):
+            await adapter.lookup("210311201909010012")
 
     assert len(simulator.faults.requests) == 1
 
 
 async def test_changes_come_in_pages() -> None:
     simulator = HouseholdSimulator(STUDENTS)
-    async with serve(simulator.app()) as url:
-        async with HouseholdAdapter(ClientConfig(url)) as adapter:
-            pages = [p async for p in adapter.changes(None, page_size=2)]
+    async with (
+        serve(simulator.app()) as url,
+        HouseholdAdapter(ClientConfig(url)) as adapter,
+    ):
+        pages = [p async for p in adapter.changes(None, page_size=2)]
 
     assert [(len(p.records), p.faults, p.watermark) for p in pages] == [
         (2, (), "2"),
@@ -72,9 +78,11 @@ async def test_changes_since_watermark_include_tombstones() -> None:
     simulator.remove(STUDENTS[0].id_number)
     simulator.move(STUDENTS[1].id_number, "辽宁省鞍山市千山区千山路1号", "210311")
     moved = simulator.feed.where("id_number", STUDENTS[1].id_number)[0]
-    async with serve(simulator.app()) as url:
-        async with HouseholdAdapter(ClientConfig(url)) as adapter:
-            pages = [p async for p in adapter.changes("5", page_size=10)]
+    async with (
+        serve(simulator.app()) as url,
+        HouseholdAdapter(ClientConfig(url)) as adapter,
+    ):
+        pages = [p async for p in adapter.changes("5", page_size=10)]
 
     assert pages == [
         Page(
@@ -93,9 +101,11 @@ async def test_changes_since_watermark_include_tombstones() -> None:
 async def test_bad_record_is_set_aside() -> None:
     simulator = HouseholdSimulator(STUDENTS[:2])
     simulator.feed.put({"id": "hh-bad", "id_number": "210311201909010013"})
-    async with serve(simulator.app()) as url:
-        async with HouseholdAdapter(ClientConfig(url)) as adapter:
-            pages = [p async for p in adapter.changes(None, page_size=10)]
+    async with (
+        serve(simulator.app()) as url,
+        HouseholdAdapter(ClientConfig(url)) as adapter,
+    ):
+        pages = [p async for p in adapter.changes(None, page_size=10)]
 
     assert [len(p.records) for p in pages] == [2]
     assert pages[0].faults == (MappingFault("hh-bad", "BAD_ID_NUMBER", "id_number"),)

@@ -65,7 +65,10 @@ async def test_c17a_success_sends_one_request(clock: FakeClock) -> None:
         return web.json_response({"status": "ok"})
 
     app = app_with(("GET", "/students/1001/healthcheck", healthcheck))
-    async with serve(app) as url, HealthClient(config(url), sleep=clock.sleep) as client:
+    async with (
+        serve(app) as url,
+        HealthClient(config(url), sleep=clock.sleep) as client,
+    ):
         body = await client.get_json("/students/1001/healthcheck")
 
     assert body == {"status": "ok"}
@@ -84,9 +87,10 @@ async def test_c17b_post_past_timeout_is_not_repeated(clock: FakeClock) -> None:
         return web.json_response({"request_id": "lr-1"}, status=201)
 
     app = app_with(("POST", "/lookup-requests", lookup))
-    async with serve(app) as url, HealthClient(
-        config(url, read_timeout=0.1), sleep=clock.sleep
-    ) as client:
+    async with (
+        serve(app) as url,
+        HealthClient(config(url, read_timeout=0.1), sleep=clock.sleep) as client,
+    ):
         with pytest.raises(TemporaryError) as caught:
             await client.post_json("/lookup-requests", {"id_number": "1001"})
 
@@ -110,9 +114,10 @@ async def test_c17b_post_with_key_is_deduplicated(clock: FakeClock) -> None:
         return web.json_response(rows[key], status=201)
 
     app = app_with(("POST", "/lookup-requests", lookup))
-    async with serve(app) as url, HealthClient(
-        config(url, read_timeout=0.1), sleep=clock.sleep
-    ) as client:
+    async with (
+        serve(app) as url,
+        HealthClient(config(url, read_timeout=0.1), sleep=clock.sleep) as client,
+    ):
         body = await client.post_json(
             "/lookup-requests", {"id_number": "1001"}, idempotency_key="k-1001"
         )
@@ -138,7 +143,10 @@ async def test_c17c_client_errors_are_not_retried(
         return web.json_response({"error": "no"}, status=status)
 
     app = app_with(("GET", "/students/1001/healthcheck", refuse))
-    async with serve(app) as url, HealthClient(config(url), sleep=clock.sleep) as client:
+    async with (
+        serve(app) as url,
+        HealthClient(config(url), sleep=clock.sleep) as client,
+    ):
         with pytest.raises(error) as caught:
             await client.get_json("/students/1001/healthcheck")
 
@@ -160,11 +168,14 @@ async def test_c17d_rate_limit_waits_retry_after(clock: FakeClock) -> None:
         return web.json_response({"status": "ok"})
 
     app = app_with(("GET", "/students/1001/healthcheck", limited))
-    async with serve(app) as url, HealthClient(
-        config(url, backoff_multiplier=0.1, backoff_jitter=0.1),
-        sleep=clock.sleep,
-        clock=clock,
-    ) as client:
+    async with (
+        serve(app) as url,
+        HealthClient(
+            config(url, backoff_multiplier=0.1, backoff_jitter=0.1),
+            sleep=clock.sleep,
+            clock=clock,
+        ) as client,
+    ):
         body = await client.get_json("/students/1001/healthcheck")
 
     assert body == {"status": "ok"}
@@ -189,9 +200,10 @@ async def test_c17e_unavailable_stops_at_attempt_limit(clock: FakeClock) -> None
         return "SUCCEEDED"
 
     app = app_with(("GET", "/students/1001/healthcheck", down))
-    async with serve(app) as url, HealthClient(
-        config(url, max_attempts=3), sleep=clock.sleep
-    ) as client:
+    async with (
+        serve(app) as url,
+        HealthClient(config(url, max_attempts=3), sleep=clock.sleep) as client,
+    ):
         outcome = await run(client)
 
     assert outcome == "FAILED"
@@ -205,10 +217,12 @@ async def test_backoff_grows_between_attempts(clock: FakeClock) -> None:
 
     app = app_with(("GET", "/x", down))
     settings = {"backoff_multiplier": 1.0, "backoff_jitter": 0.5, "max_attempts": 4}
-    async with serve(app) as url:
-        async with HealthClient(config(url, **settings), sleep=clock.sleep) as client:
-            with pytest.raises(TemporaryError) as caught:
-                await client.get_json("/x")
+    async with (
+        serve(app) as url,
+        HealthClient(config(url, **settings), sleep=clock.sleep) as client,
+    ):
+        with pytest.raises(TemporaryError) as caught:
+            await client.get_json("/x")
 
     assert caught.value.attempts == 4
     # Jitter adds less than half a second to 1, 2 and 4 seconds.
@@ -220,7 +234,10 @@ async def test_retry_after_above_limit_is_not_awaited(clock: FakeClock) -> None:
         return web.json_response({}, status=429, headers={"Retry-After": "3600"})
 
     app = app_with(("GET", "/x", limited))
-    async with serve(app) as url, HealthClient(config(url), sleep=clock.sleep) as client:
+    async with (
+        serve(app) as url,
+        HealthClient(config(url), sleep=clock.sleep) as client,
+    ):
         with pytest.raises(RateLimited) as caught:
             await client.get_json("/x")
 
@@ -239,7 +256,10 @@ async def test_truncated_body_is_malformed(clock: FakeClock) -> None:
         return response
 
     app = app_with(("GET", "/x", cut))
-    async with serve(app) as url, HealthClient(config(url), sleep=clock.sleep) as client:
+    async with (
+        serve(app) as url,
+        HealthClient(config(url), sleep=clock.sleep) as client,
+    ):
         with pytest.raises(MalformedResponse) as caught:
             await client.get_json("/x")
 
@@ -252,7 +272,10 @@ async def test_invalid_json_is_malformed(clock: FakeClock) -> None:
         return web.Response(text='{"items": [1, 2', content_type="application/json")
 
     app = app_with(("GET", "/x", broken))
-    async with serve(app) as url, HealthClient(config(url), sleep=clock.sleep) as client:
+    async with (
+        serve(app) as url,
+        HealthClient(config(url), sleep=clock.sleep) as client,
+    ):
         with pytest.raises(MalformedResponse) as caught:
             await client.get_json("/x")
 
@@ -282,9 +305,11 @@ async def test_one_log_record_per_request(
 
     app = app_with(("GET", "/students/{id}/healthcheck", flaky))
     caplog.set_level(logging.INFO, logger="adapters.http")
-    async with serve(app) as url:
-        async with HealthClient(config(url), sleep=clock.sleep, clock=clock) as client:
-            await client.get_json("/students/440305201908311003/healthcheck")
+    async with (
+        serve(app) as url,
+        HealthClient(config(url), sleep=clock.sleep, clock=clock) as client,
+    ):
+        await client.get_json("/students/440305201908311003/healthcheck")
 
     assert [r.getMessage() for r in caplog.records] == [
         "health GET /students/***/healthcheck -> 503 attempt=1 elapsed=0.000s",
@@ -305,9 +330,11 @@ async def test_concurrency_stays_within_bound(clock: FakeClock) -> None:
         return web.json_response({})
 
     app = app_with(("GET", "/x", slow))
-    async with serve(app) as url:
-        async with HealthClient(config(url, max_concurrency=2)) as client:
-            await asyncio.gather(*(client.get_json("/x") for _ in range(6)))
+    async with (
+        serve(app) as url,
+        HealthClient(config(url, max_concurrency=2)) as client,
+    ):
+        await asyncio.gather(*(client.get_json("/x") for _ in range(6)))
 
     assert peak == 2
 

@@ -114,10 +114,12 @@ async def test_adapter_rides_out_injected_faults(clock: FakeClock) -> None:
 async def test_truncated_answer_is_malformed(clock: FakeClock) -> None:
     faults = FaultConfig(script=(TRUNCATE,))
     simulator = HouseholdSimulator(STUDENTS, faults=faults)
-    async with serve(simulator.app()) as url:
-        async with HouseholdAdapter(ClientConfig(url), sleep=clock.sleep) as adapter:
-            with pytest.raises(MalformedResponse):
-                await adapter.lookup(STUDENTS[0].id_number)
+    async with (
+        serve(simulator.app()) as url,
+        HouseholdAdapter(ClientConfig(url), sleep=clock.sleep) as adapter,
+    ):
+        with pytest.raises(MalformedResponse):
+            await adapter.lookup(STUDENTS[0].id_number)
 
     assert len(simulator.faults.requests) == 1
 
@@ -154,17 +156,21 @@ async def test_latency_delays_every_answer() -> None:
 )
 async def test_bad_feed_position_is_refused(query: dict[str, str]) -> None:
     simulator = HouseholdSimulator(STUDENTS)
-    async with serve(simulator.app()) as url:
-        async with HouseholdAdapter(ClientConfig(url)) as adapter:
-            with pytest.raises(BadRequest):
-                await adapter.get_json("/households/changes", params=query)
+    async with (
+        serve(simulator.app()) as url,
+        HouseholdAdapter(ClientConfig(url)) as adapter,
+    ):
+        with pytest.raises(BadRequest):
+            await adapter.get_json("/households/changes", params=query)
 
 
 async def test_full_error_rate_fails_requests() -> None:
     simulator = HealthSimulator(STUDENTS, faults=FaultConfig(error_rate=1.0))
-    async with serve(simulator.app()) as url:
-        async with HouseholdAdapter(ClientConfig(url, max_attempts=1)) as adapter:
-            with pytest.raises(TemporaryError):
-                await adapter.get_json("/changes/health-checks")
+    async with (
+        serve(simulator.app()) as url,
+        HouseholdAdapter(ClientConfig(url, max_attempts=1)) as adapter,
+    ):
+        with pytest.raises(TemporaryError):
+            await adapter.get_json("/changes/health-checks")
 
     assert [r.path for r in simulator.faults.requests] == ["/changes/health-checks"]

@@ -203,7 +203,9 @@ def test_combined_vaccine_counts_each_component() -> None:
 def test_stated_dose_number_takes_its_place() -> None:
     doses = [Dose("b2", "HepB", date(2019, 4, 15), protocol=(Step(None, 2),))]
 
-    assert [m.dose_number for m in entry_check(BIRTH, doses, ENTRY) if m.series == "HepB"] == [
+    assert [
+        m.dose_number for m in entry_check(BIRTH, doses, ENTRY) if m.series == "HepB"
+    ] == [
         1,
         3,
     ]
@@ -213,7 +215,10 @@ def test_entry_before_birth_is_refused() -> None:
     with pytest.raises(RuleViolation) as caught:
         entry_check(BIRTH, [], date(2019, 1, 1))
 
-    assert (caught.value.code, caught.value.field) == ("ENTRY_BEFORE_BIRTH", ["entryDate"])
+    assert (caught.value.code, caught.value.field) == (
+        "ENTRY_BEFORE_BIRTH",
+        ["entryDate"],
+    )
 
 
 def test_check_window_and_recheck_dates() -> None:

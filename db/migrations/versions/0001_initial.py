@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 16:35:24.144941
+Create Date: 2026-12-03 16:48:28.514705
 """
 
 from collections.abc import Sequence
@@ -178,6 +178,10 @@ def upgrade() -> None:
         sa.Column("household_type", sa.String(length=2), nullable=True),
         sa.Column("household_address", sa.String(length=200), nullable=True),
         sa.Column("talent", sa.String(length=100), nullable=True),
+        sa.Column("id_expiry", sa.Date(), nullable=True),
+        sa.Column("secondary_number", sa.String(length=30), nullable=True),
+        sa.Column("homepage", sa.String(length=200), nullable=True),
+        sa.Column("attendance_proof_filed", sa.Boolean(), nullable=False),
         sa.Column("current_address", sa.String(length=200), nullable=True),
         sa.Column("mailing_address", sa.String(length=200), nullable=True),
         sa.Column("home_address", sa.String(length=200), nullable=True),
@@ -353,6 +357,27 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             batch_op.f("ix_guardians_student_id"), ["student_id"], unique=False
+        )
+
+    op.create_table(
+        "record_changes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("student_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("changes", sa.JSON(), nullable=False),
+        sa.Column("note", sa.String(length=500), nullable=True),
+        sa.Column("changed_by", sa.String(length=64), nullable=False),
+        sa.Column("changed_at", db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["student_id"],
+            ["students.id"],
+            name=op.f("fk_record_changes_student_id_students"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_record_changes")),
+    )
+    with op.batch_alter_table("record_changes", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_record_changes_student_id"), ["student_id"], unique=False
         )
 
     op.create_table(
@@ -589,6 +614,10 @@ def downgrade() -> None:
 
     op.drop_table("student_numbers")
     op.drop_table("school_holidays")
+    with op.batch_alter_table("record_changes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_record_changes_student_id"))
+
+    op.drop_table("record_changes")
     with op.batch_alter_table("guardians", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_guardians_student_id"))
         batch_op.drop_index(batch_op.f("ix_guardians_id_number_hash"))
