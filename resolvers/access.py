@@ -19,6 +19,7 @@ from rules.access import (
     Principal,
     Role,
     check_approval_terms,
+    grant_status,
 )
 from rules.audit import GENESIS, digest
 from rules.errors import RuleViolation, RuleViolations
@@ -45,6 +46,16 @@ async def load_grant(ctx: RequestContext) -> ApprovalGrant | None:
         valid_to=approval.valid_to,
         revoked=approval.revoked_at is not None,
     )
+
+
+def note_invalid_grant(ctx: RequestContext) -> None:
+    """An outside token whose approval is missing, expired or revoked reads
+    nothing; each such request leaves a denial event."""
+    if ctx.principal.role is not Role.EXTERNAL:
+        return
+    problem = grant_status(ctx.grant, ctx.today)
+    if problem is not None:
+        ctx.audit.denied(None, "*", problem.value)
 
 
 def event_content(event: AuditEvent) -> dict[str, Any]:

@@ -124,6 +124,19 @@ async def student_by_number(ctx: RequestContext, number: str) -> StudentView | N
     return views[0] if views else None
 
 
+async def audit_external_miss(ctx: RequestContext, number: str, where: str) -> None:
+    """An outside principal asked for a student its approval does not cover (or
+    with an approval no longer valid): leave a denial event (第三十七条)."""
+    if ctx.principal.role is not Role.EXTERNAL:
+        return
+    found = await ctx.scalars(
+        select(Student.id).where(Student.student_number == number.strip().upper())
+    )
+    reason = grant_status(ctx.grant, ctx.today)
+    why = reason.value if reason is not None else "NOT_IN_APPROVAL"
+    ctx.audit.denied(found[0] if found else None, where, why)
+
+
 async def student_by_id_hash(ctx: RequestContext, digest: str) -> StudentView | None:
     stmt = _base(ctx).where(Student.id_number_hash == digest)
     views = _views(ctx, (await ctx.execute(stmt)).all())

@@ -214,7 +214,7 @@ class AccessQuery:
         student_id: int | None = None,
         first: int | None = 50,
         before: str | None = None,
-    ) -> list[AuditEventType]:
+    ) -> list[AuditEventType] | None:
         ctx: RequestContext = info.context
         if ctx.principal.role is not Role.AUDITOR:
             raise Forbidden("只有审计员可以查看审计日志。")
@@ -227,7 +227,7 @@ class AccessQuery:
         return [AuditEventType(row=r) for r in await ctx.scalars(stmt)]
 
     @classified(OPS, description="Written approvals; district officers.")
-    async def approvals(self, info: Info) -> list[ApprovalType]:
+    async def approvals(self, info: Info) -> list[ApprovalType] | None:
         ctx: RequestContext = info.context
         if ctx.principal.role not in (Role.DISTRICT_OFFICER, Role.AUDITOR):
             raise Forbidden()

@@ -3,38 +3,67 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 from graphql.error import GraphQLSyntaxError
 from strawberry.extensions import (
-    AddValidationRules,
     DisableIntrospection,
     MaskErrors,
     MaxTokensLimiter,
     ParserCache,
     SchemaExtension,
-    ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from resolvers.errors import ClientError
-from schema.limits import Limits, limits_rule
+from schema.limits import LimitedValidation, Limits
 from schema.root import Mutation, Query
 
 logger = logging.getLogger(__name__)
 
 INTERNAL_MESSAGE = "服务器内部错误，请联系管理员并提供请求编号。"
 TOKEN_LIMIT_MARK = "Document contains more than"
+HIDDEN = "(hidden)"
+# graphql-core quotes schema names in its messages: 'Query.student', 'String!'.
+_QUOTED = re.compile(r"'([^']*)'")
+_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
+_SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
+_BUILT_IN = frozenset({"String", "Int", "Float", "Boolean", "ID"})
 
 
 def is_expected(error: GraphQLError) -> bool:
-    """Errors the client may read as they are: ours, and request errors."""
+    """Errors the client may read as they are.
+
+    Request errors (syntax, validation, variables: no path) carry no exception
+    of ours; field errors are expected only when a resolver raised a
+    ``ClientError``. Anything else, such as a database error or a non-null
+    field that came back null, is a fault of the server.
+    """
     original = error.original_error
-    return original is None or isinstance(original, ClientError)
+    if isinstance(original, ClientError):
+        return True
+    return original is None and error.path is None
+
+
+def masked(error: GraphQLError, request_id: str | None) -> GraphQLError:
+    """The generic stand-in for an unexpected error; the request id links it
+    to the server log."""
+    return GraphQLError(
+        INTERNAL_MESSAGE,
+        nodes=error.nodes,
+        path=error.path,
+        extensions={"code": "INTERNAL_ERROR", "requestId": request_id},
+    )
+
+
+def _request_id(context: ExecutionContext | None) -> str | None:
+    request_id = getattr(context.context, "request_id", None) if context else None
+    return request_id if isinstance(request_id, str) else None
 
 
 class MaskUnexpected(MaskErrors):
@@ -44,26 +73,77 @@ class MaskUnexpected(MaskErrors):
         super().__init__(should_mask_error=lambda e: not is_expected(e))
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        request_id = getattr(self.execution_context.context, "request_id", None)
-        return GraphQLError(
-            INTERNAL_MESSAGE,
-            nodes=error.nodes,
-            path=error.path,
-            extensions={"code": "INTERNAL_ERROR", "requestId": request_id},
-        )
+        return masked(error, _request_id(self.execution_context))
 
 
-class TokenLimitCode(SchemaExtension):
-    """Names the token limit in the syntax error the parser raises for it."""
+class CodedParserCache(ParserCache):
+    """The shared parser cache; it names the token limit in the syntax error
+    the parser raises for it.
 
-    def on_parse(self) -> Any:
+    The cache parses inside its own hook, before any later hook runs and
+    without unwinding the earlier ones, so the code is set here.
+    """
+
+    def __init__(self, max_tokens: int, maxsize: int = 256) -> None:
+        super().__init__(maxsize=maxsize)
+        self.max_tokens = max_tokens
+
+    def on_parse(self) -> Iterator[None]:
+        try:
+            yield from super().on_parse()
+        except GraphQLSyntaxError as error:
+            if TOKEN_LIMIT_MARK in error.message:
+                error.extensions = {"code": "TOKEN_LIMIT", "limit": self.max_tokens}
+            raise
+
+
+def hide_unknown_names(message: str, known: frozenset[str]) -> str:
+    """``message`` without suggestions and without any quoted name the client
+    did not send itself (case C14: the schema is not disclosed by probing)."""
+    message = _SUGGESTION.sub("", message)
+
+    def replace(match: re.Match[str]) -> str:
+        names = set(_NAME.findall(match.group(1)))
+        return match.group(0) if names <= known else HIDDEN
+
+    return _QUOTED.sub(replace, message)
+
+
+def _names_sent(context: ExecutionContext) -> frozenset[str]:
+    names = set(_NAME.findall(context.query or ""))
+    names.update(_NAME.findall(repr(context.variables or {})))
+    return frozenset(names | _BUILT_IN)
+
+
+class HideSchemaNames(SchemaExtension):
+    """Outside dev: request errors name only what the request itself named.
+
+    graphql-core words its messages with schema names ("on type 'Query'",
+    "Did you mean ..."); strawberry's switch only drops field suggestions.
+    """
+
+    def on_operation(self) -> Iterator[None]:
         yield
-        errors = self.execution_context.pre_execution_errors or []
-        for error in errors:
-            if isinstance(error, GraphQLSyntaxError) and TOKEN_LIMIT_MARK in (
-                error.message
-            ):
-                error.extensions = {"code": "TOKEN_LIMIT"}
+        result = self.execution_context.result
+        if result is None or not result.errors:
+            return
+        known = _names_sent(self.execution_context)
+        result.errors = [_renamed(e, known) for e in result.errors]
+
+
+def _renamed(error: GraphQLError, known: frozenset[str]) -> GraphQLError:
+    if error.path is not None or not is_expected(error):
+        return error
+    message = hide_unknown_names(error.message, known)
+    if message == error.message:
+        return error
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        extensions=error.extensions,
+    )
 
 
 class HubSchema(strawberry.Schema):
@@ -73,8 +153,8 @@ class HubSchema(strawberry.Schema):
         execution_context: ExecutionContext | None = None,
     ) -> None:
         # Logged once, here: resolvers raise and do not log (STYLE.md).
-        context = execution_context.context if execution_context else None
-        request_id = getattr(context, "request_id", None)
+        # Expected errors are the client's business and are not logged.
+        request_id = _request_id(execution_context)
         for error in errors:
             if not is_expected(error):
                 logger.error(
@@ -92,19 +172,16 @@ def build_schema(
     max_tokens: int,
     types: Sequence[type] = (),
 ) -> strawberry.Schema:
-    rule = limits_rule(limits)
     # Factories: strawberry builds a fresh extension for each request; the
     # parser and validation caches live at module level and are shared.
     extensions: list[Any] = [
         lambda: MaxTokensLimiter(max_token_count=max_tokens),
-        TokenLimitCode,
-        lambda: ParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
-        lambda: AddValidationRules([rule]),
+        lambda: CodedParserCache(max_tokens, maxsize=256),
+        lambda: LimitedValidation(limits, maxsize=256),
         MaskUnexpected,
     ]
     if not dev:
-        extensions.append(DisableIntrospection)
+        extensions += [DisableIntrospection, HideSchemaNames]
     return HubSchema(
         query=Query,
         mutation=Mutation,

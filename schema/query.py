@@ -129,8 +129,10 @@ class CoreQuery:
 
     @classified(AccessClass.PUBLIC, description="By 学籍号, current or earlier.")
     async def student(self, info: Info, student_number: str) -> StudentType | None:
-        view = await record_reads.student_by_number(info.context, student_number)
+        ctx: RequestContext = info.context
+        view = await record_reads.student_by_number(ctx, student_number)
         if view is None:
+            await record_reads.audit_external_miss(ctx, student_number, "Query.student")
             raise NotFound()
         return student_type(view)
 

@@ -30,6 +30,7 @@ from rules.access import Principal
 PG_URL = os.environ.get("XUEJI_TEST_DATABASE_URL")
 TEST_FIELD_KEY = "q2G4m1cO2rj3h0cZ0mUDq7DkM8l3k3C8p3Vv1xq3l2U="
 TEST_TOKEN_KEY = "test-token-key-not-secret-0123456789abcdef"
+DEMO_SCALE = 0.1
 
 
 def is_postgres() -> bool:
@@ -49,8 +50,6 @@ def _template(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def _reset_postgres(url: str) -> None:
-    import asyncio
-
     async def reset() -> None:
         engine = make_engine(url)
         async with engine.begin() as connection:
@@ -58,14 +57,51 @@ def _reset_postgres(url: str) -> None:
             await connection.execute(text("CREATE SCHEMA public"))
         await engine.dispose()
 
-    asyncio.run(reset())
+    _run_outside_loop(reset())
+
+
+@pytest.fixture(scope="session")
+def _demo_template(_template: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """On SQLite, the small demo district seeded once and copied per test."""
+    if PG_URL is not None:
+        return _template
+    from hub.demo import seed_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
+    shutil.copy(_template, path)
+    url = f"sqlite+aiosqlite:///{path}"
+    _run_outside_loop(seed_demo(_test_settings(url), scale=DEMO_SCALE))
+    return str(path)
+
+
+def _run_outside_loop(coroutine: Any) -> Any:
+    """Run a coroutine to completion from a fixture that may sit inside a loop."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+def _test_settings(url: str) -> Settings:
+    return load_settings(
+        database_url=url,
+        env="dev",
+        token_key=TEST_TOKEN_KEY,
+        field_key=TEST_FIELD_KEY,
+        rate_limit_per_minute=100_000,
+    )
 
 
 @pytest.fixture
-async def database_url(_template: str, tmp_path: Path) -> AsyncIterator[str]:
+async def database_url(
+    request: pytest.FixtureRequest, _template: str, tmp_path: Path
+) -> AsyncIterator[str]:
     if PG_URL is None:
+        wants_demo = "demo" in request.fixturenames
+        source = request.getfixturevalue("_demo_template") if wants_demo else _template
         target = tmp_path / "test.sqlite3"
-        shutil.copy(_template, target)
+        shutil.copy(source, target)
         yield f"sqlite+aiosqlite:///{target}"
         return
     yield PG_URL
@@ -82,13 +118,7 @@ async def _truncate(url: str) -> None:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return load_settings(
-        database_url=database_url,
-        env="dev",
-        token_key=TEST_TOKEN_KEY,
-        field_key=TEST_FIELD_KEY,
-        rate_limit_per_minute=100_000,
-    )
+    return _test_settings(database_url)
 
 
 @pytest.fixture
@@ -166,8 +196,13 @@ def count_statements(hub: Hub) -> Iterator[list[str]]:
 
 @pytest.fixture
 async def demo(settings: Settings, hub: Hub) -> Hub:
-    """The hub with a small demo district (about a tenth of the real demo)."""
-    from hub.demo import seed_demo
+    """The hub with a small demo district (about a tenth of the real demo).
 
-    await seed_demo(settings, scale=0.1)
+    On SQLite the database file is a copy of one seeded once per session; on
+    PostgreSQL the district is seeded into the emptied database for each test.
+    """
+    if PG_URL is not None:
+        from hub.demo import seed_demo
+
+        await seed_demo(settings, scale=DEMO_SCALE)
     return hub
