@@ -16,6 +16,7 @@ from adapters.records import FieldReader, HouseholdProof
 
 SOURCE = "household"
 HOUSEHOLD_TYPES = frozenset({"1", "2"})
+SEXES = frozenset({"1", "2"})
 _DIVISION_CODE = re.compile(r"\d{6}")
 
 
@@ -59,4 +60,7 @@ def map_household(item: Any) -> HouseholdProof:
         division_code=fields.matching("division_code", _DIVISION_CODE),
         household_type=fields.choice("household_type", HOUSEHOLD_TYPES),
         move_in_date=fields.optional_date("move_in_date"),
+        name=fields.optional_text("name"),
+        birth_date=fields.optional_date("birth_date"),
+        sex=fields.choice("sex", SEXES) if fields.optional_text("sex") else None,
     )

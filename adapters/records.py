@@ -35,6 +35,10 @@ class HouseholdProof:
     # 户口性质: "1" agricultural, "2" non-agricultural (DOMAIN §2.2).
     household_type: str | None = None
     move_in_date: date | None = None
+    # The person as registered: name, birth date and sex ("1" male, "2" female).
+    name: str | None = None
+    birth_date: date | None = None
+    sex: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from decimal import Decimal
+from typing import Any, Protocol
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, MetaData, Numeric, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -49,6 +50,63 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class Fixed(TypeDecorator[Decimal]):
+    """A decimal with two places, read back as ``Decimal`` on both engines.
+
+    SQLite has no decimal type and SQLAlchemy warns when asked for ``Decimal``
+    from it; the value goes through a float of at most 10 digits and is
+    quantized back, which is exact for two places.
+    """
+
+    impl = Numeric(10, 2, asdecimal=False)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> float | None:
+        return None if value is None else float(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+class NumberSealerLike(Protocol):
+    def seal(self, plaintext: str) -> str: ...
+
+    def open(self, sealed: str) -> str: ...
+
+
+class SealedString(TypeDecorator[str]):
+    """Text stored sealed by the engine's ``NumberSealer`` (see db/crypto.py).
+
+    Comparisons in SQL work on the sealed form, since bind values are sealed
+    the same way; the engine carries the sealer (``make_engine(sealer=...)``).
+    """
+
+    impl = String(64)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        return _sealer(dialect).seal(str(value))
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        return _sealer(dialect).open(str(value))
+
+
+def _sealer(dialect: Dialect) -> NumberSealerLike:
+    sealer: NumberSealerLike | None = getattr(dialect, SEALER_ATTRIBUTE, None)
+    if sealer is None:
+        raise RuntimeError("this engine was made without the field key")
+    return sealer
+
+
+SEALER_ATTRIBUTE = "xueji_sealer"
 
 
 def utcnow() -> datetime:

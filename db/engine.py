@@ -12,21 +12,33 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from db.base import SEALER_ATTRIBUTE
+from db.crypto import NumberSealer
+
 # SQLite waits this long for a writer lock before "database is locked" (case C10).
 SQLITE_BUSY_MS = 30_000
 WRITE_OPTION = "xueji_write"
 
 
-def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout."""
+def make_engine(
+    url: str, *, field_key: bytes | None = None, **kwargs: Any
+) -> AsyncEngine:
+    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout.
+
+    With ``field_key`` the engine seals and opens student numbers; an engine
+    without it (migrations) refuses to touch them.
+    """
     if url.startswith("sqlite"):
         engine = create_async_engine(
             url, connect_args={"timeout": SQLITE_BUSY_MS / 1000}, **kwargs
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
-        return engine
-    return create_async_engine(url, pool_pre_ping=True, **kwargs)
+    else:
+        engine = create_async_engine(url, pool_pre_ping=True, **kwargs)
+    if field_key is not None:
+        setattr(engine.dialect, SEALER_ATTRIBUTE, NumberSealer(field_key))
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -41,7 +41,9 @@ def create_app(settings: Settings) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        engine = make_engine(settings.database_url)
+        engine = make_engine(
+            settings.database_url, field_key=settings.field_key_bytes()
+        )
         app.state.hub = HubState(
             settings=settings,
             engine=engine,

@@ -97,7 +97,7 @@ async def seed_demo(
     settings: Settings, *, scale: float = 1.0, seed: int = 210311
 ) -> int:
     """Fill the demo district unless it is there; returns students written."""
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, field_key=settings.field_key_bytes())
     crypto = FieldCrypto(settings.field_key_bytes())
     try:
         async with make_sessionmaker(engine)() as session:
@@ -322,7 +322,7 @@ def _guardians(
 
 async def first_class_id(settings: Settings) -> int:
     """The demo's first class (grade 1, class 1 of the first school)."""
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, field_key=settings.field_key_bytes())
     try:
         async with make_sessionmaker(engine)() as session:
             found = await session.scalar(

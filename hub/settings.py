@@ -46,6 +46,13 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(default=600, ge=1)
     token_ttl_hours: int = Field(default=12, ge=1)
     log_level: str = "INFO"
+    # Outside systems of the nightly sync; an empty URL leaves that system out.
+    household_url: str = ""
+    health_url: str = ""
+    awards_url: str = ""
+    # When ``xueji schedule`` runs the sync each day, HH:MM in Asia/Shanghai.
+    sync_at: str = "02:30"
+    sync_page_size: int = Field(default=200, ge=1, le=500)
 
     @field_validator("database_url")
     @classmethod
@@ -61,6 +68,21 @@ class Settings(BaseSettings):
     def _six_digits(cls, value: str) -> str:
         if len(value) != 6 or not value.isdigit():
             raise ValueError("must be a six-digit GB/T 2260 division code")
+        return value
+
+    @field_validator("sync_at")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        hours, _, minutes = value.partition(":")
+        if not (
+            len(hours) == 2
+            and len(minutes) == 2
+            and hours.isdigit()
+            and minutes.isdigit()
+            and int(hours) < 24
+            and int(minutes) < 60
+        ):
+            raise ValueError("must be a time of day as HH:MM")
         return value
 
     @field_validator("field_key")

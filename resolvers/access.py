@@ -194,7 +194,7 @@ async def _district_students(
         Student.student_number.in_(wanted),
         student_scope(ctx.principal, ctx.today),
     )
-    found = dict((await session.execute(stmt)).tuples().all())
+    found = {number: pk for number, pk in (await session.execute(stmt)).all()}
     missing = [i for i, n in enumerate(wanted) if n not in found]
     if missing:
         raise RuleViolations(

@@ -33,21 +33,35 @@ HIDDEN = "(hidden)"
 _QUOTED = re.compile(r"'([^']*)'")
 _NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
 _SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
+# The built-in scalars are in every schema: naming them discloses nothing.
 _BUILT_IN = frozenset({"String", "Int", "Float", "Boolean", "ID"})
+# What a scalar's parser raises for input it cannot read.
+_INPUT_FAULTS = (ValueError, TypeError)
 
 
 def is_expected(error: GraphQLError) -> bool:
     """Errors the client may read as they are.
 
-    Request errors (syntax, validation, variables: no path) carry no exception
-    of ours; field errors are expected only when a resolver raised a
-    ``ClientError``. Anything else, such as a database error or a non-null
-    field that came back null, is a fault of the server.
+    Field errors (with a path) are expected only when a resolver raised a
+    ``ClientError``; request errors (syntax, validation, variables: no path)
+    when nothing or a scalar's parser refusing the input lies beneath.
+    Anything else, such as a database error or a non-null field that came
+    back null, is a fault of the server.
     """
-    original = error.original_error
-    if isinstance(original, ClientError):
+    cause = _cause(error)
+    if isinstance(cause, ClientError):
         return True
-    return original is None and error.path is None
+    if error.path is not None:
+        return False
+    return cause is None or isinstance(cause, _INPUT_FAULTS)
+
+
+def _cause(error: GraphQLError) -> Exception | None:
+    """The exception beneath ``error`` and any GraphQL errors wrapping it."""
+    cause = error.original_error
+    while isinstance(cause, GraphQLError):
+        cause = cause.original_error
+    return cause
 
 
 def masked(error: GraphQLError, request_id: str | None) -> GraphQLError:

@@ -56,8 +56,9 @@ class Guard(FieldExtension):
 
     def _check(self, source: StudentLinked | None, info: Info) -> None:
         ctx: RequestContext = info.context
-        student_id = source.access_student_id if source is not None else None
-        relation = source.access_relation if source is not None else Relation.DISTRICT
+        # Objects not about one student (payloads, audit rows) carry neither.
+        student_id = getattr(source, "access_student_id", None)
+        relation = getattr(source, "access_relation", Relation.DISTRICT)
         decision = decide(
             ctx.principal.role,
             self.rule,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import Enum
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -23,6 +24,9 @@ from rules.access import AccessClass, DisclosureCategory, Relation
 from schema.node import Node, to_global_id
 from schema.org import SchoolClassType, SchoolType
 from schema.permissions import classified
+
+if TYPE_CHECKING:
+    from schema.archive import StudentArchive
 
 IDENTITY = AccessClass.IDENTITY
 BASIC = DisclosureCategory.BASIC_INFO
@@ -324,6 +328,12 @@ class StudentType(Node, _Linked):
     @classified(WELFARE, DisclosureCategory.FINANCIAL_AID, description="享受一补.")
     def receives_subsidy(self) -> bool | None:
         return self.row.receives_subsidy
+
+    @classified(DIRECTORY, description="学籍档案: the seven categories of 第十一条.")
+    def archive(self) -> Annotated[StudentArchive, strawberry.lazy("schema.archive")]:
+        from schema.archive import student_archive  # schema.archive imports this
+
+        return student_archive(self.row.id, self.relation)
 
     async def _guardian_rows(self, info: Info) -> list[Guardian]:
         ctx: RequestContext = info.context

@@ -5,14 +5,16 @@ from __future__ import annotations
 import strawberry
 
 from schema.access import AccessMutation, AccessQuery
+from schema.archive import ArchiveQuery
+from schema.archive_mutations import ArchiveMutation
 from schema.query import CoreQuery
 
 
 @strawberry.type
-class Query(CoreQuery, AccessQuery):
+class Query(CoreQuery, AccessQuery, ArchiveQuery):
     pass
 
 
 @strawberry.type
-class Mutation(AccessMutation):
+class Mutation(AccessMutation, ArchiveMutation):
     pass

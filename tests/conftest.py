@@ -123,7 +123,7 @@ def settings(database_url: str) -> Settings:
 
 @pytest.fixture
 async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, field_key=settings.field_key_bytes())
     yield engine
     await engine.dispose()
 

@@ -6,12 +6,14 @@ Contract (JSON, UTF-8)::
         200 {"id": "hh-000001", "id_number": "...", "household_number": "210311...",
              "head_name": "...", "relation_to_head": "子" | "女" | "孙子" | "孙女",
              "registered_address": "...", "division_code": "210311",
-             "household_type": "1" | "2", "move_in_date": "YYYY-MM-DD"}
+             "household_type": "1" | "2", "move_in_date": "YYYY-MM-DD",
+             "name": "...", "birth_date": "YYYY-MM-DD", "sex": "1" | "2"}
         404 {"error": "not found"}  no household proof for that ID number
     GET /households/changes         change feed (see adapters.simulators.common)
 
 ``household_type`` is the 户口性质 code (1 agricultural, 2 non-agricultural);
-``division_code`` is the GB/T 2260 code of the registered address.
+``division_code`` is the GB/T 2260 code of the registered address; ``name``,
+``birth_date`` and ``sex`` are the person as registered (optional in the contract).
 """
 
 from __future__ import annotations
@@ -126,4 +128,7 @@ def _household(
         "division_code": code,
         "household_type": "2" if rng.random() < 0.7 else "1",
         "move_in_date": moved_in.isoformat(),
+        "name": student.name,
+        "birth_date": student.birth_date.isoformat(),
+        "sex": student.sex,
     }

@@ -1,6 +1,20 @@
 """Every mapped table, imported here so that Alembic sees the whole metadata."""
 
 from db.models.access import Approval, ApprovalStudent, AuditEvent, MutationReceipt
+from db.models.archive import (
+    AidGrant,
+    AttendanceMark,
+    Award,
+    CertificateProof,
+    CourseResult,
+    Evaluation,
+    FitnessTest,
+    GraduationCertificate,
+    HealthCheck,
+    ProofDocument,
+    Sanction,
+    VaccinationDose,
+)
 from db.models.org import (
     CalendarDay,
     CalendarYear,
@@ -20,19 +34,38 @@ from db.models.records import (
     StudentNumber,
 )
 from db.models.status import StatusChange, Workflow, WorkflowStep
+from db.models.sync import (
+    LookupRequest,
+    QuarantinedRecord,
+    SyncRun,
+    SyncWatermark,
+)
 
 __all__ = [
+    "AidGrant",
     "Approval",
     "ApprovalStudent",
+    "AttendanceMark",
     "AuditEvent",
+    "Award",
     "CalendarDay",
     "CalendarYear",
+    "CertificateProof",
+    "CourseResult",
     "District",
     "Enrolment",
+    "Evaluation",
+    "FitnessTest",
+    "GraduationCertificate",
     "Guardian",
+    "HealthCheck",
+    "LookupRequest",
     "MutationReceipt",
     "Placement",
+    "ProofDocument",
+    "QuarantinedRecord",
     "RecordChange",
+    "Sanction",
     "School",
     "SchoolClass",
     "SchoolHoliday",
@@ -40,7 +73,10 @@ __all__ = [
     "StatusChange",
     "Student",
     "StudentNumber",
+    "SyncRun",
+    "SyncWatermark",
     "Term",
+    "VaccinationDose",
     "Workflow",
     "WorkflowStep",
 ]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base
+from db.base import Base, UTCDateTime
 
 
 class District(Base):
@@ -102,3 +102,4 @@ class CalendarYear(Base):
 
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     source: Mapped[str] = mapped_column(String(200))
+    loaded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

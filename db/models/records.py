@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base, UTCDateTime, utcnow
+from db.base import Base, SealedString, UTCDateTime, utcnow
 
 
 class Student(Base):
@@ -33,7 +33,8 @@ class Student(Base):
     __tablename__ = "students"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    student_number: Mapped[str] = mapped_column(String(19), unique=True)
+    # 学籍号, sealed: a G number contains the ID number (第十条).
+    student_number: Mapped[str] = mapped_column(SealedString, unique=True)
     number_kind: Mapped[str] = mapped_column(String(1))  # G, L or J
     record_state: Mapped[str] = mapped_column(String(12), default="DRAFT")
     status: Mapped[str] = mapped_column(String(20), default="STUDYING")
@@ -103,7 +104,7 @@ class StudentNumber(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     student_id: Mapped[int] = mapped_column(ForeignKey("students.id"), index=True)
-    number: Mapped[str] = mapped_column(String(19), unique=True)
+    number: Mapped[str] = mapped_column(SealedString, unique=True)
     kind: Mapped[str] = mapped_column(String(1))
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     replaced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -5,14 +5,44 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, UTCDateTime, utcnow
 
+# Workflow kinds that change a student's status; at most one of them is open per
+# student at a time (a second application waits until the first is decided).
+STATUS_WORKFLOW_KINDS = (
+    "TRANSFER",
+    "SUSPENSION",
+    "SUSPENSION_EXTENSION",
+    "RESUMPTION",
+    "REENTRY",
+    "GRADE_SKIP",
+)
+_OPEN_STATUS_WORKFLOW = text(
+    "state = 'PENDING' AND kind IN ("
+    + ", ".join(f"'{k}'" for k in STATUS_WORKFLOW_KINDS)
+    + ")"
+)
+
 
 class StatusChange(Base):
-    """One entry of the append-only status-change log (archive category 1)."""
+    """One entry of the append-only status-change log (archive category 1).
+
+    ``details`` keeps what the change carried beyond the columns: schools and
+    classes moved between, suspension end, grades of a skip, the deadline a
+    death record was due by.
+    """
 
     __tablename__ = "status_changes"
 
@@ -29,6 +59,7 @@ class StatusChange(Base):
     decided_by: Mapped[str | None] = mapped_column(String(64))
     documents: Mapped[list[Any]] = mapped_column(JSON, default=list)
     note: Mapped[str | None] = mapped_column(String(500))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -36,17 +67,31 @@ class Workflow(Base):
     """A change that needs approvals: transfer, suspension, grade skip, deferral..."""
 
     __tablename__ = "workflows"
-    __table_args__ = (UniqueConstraint("created_by", "client_request_id"),)
+    __table_args__ = (
+        UniqueConstraint("created_by", "client_request_id"),
+        Index(
+            "uq_workflows_one_open_status_change",
+            "student_id",
+            unique=True,
+            sqlite_where=_OPEN_STATUS_WORKFLOW,
+            postgresql_where=_OPEN_STATUS_WORKFLOW,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     student_id: Mapped[int | None] = mapped_column(
         ForeignKey("students.id"), index=True
     )
+    # The school the change is about (the sending school of a transfer), for
+    # the district's views by school.
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     state: Mapped[str] = mapped_column(String(12), default="PENDING")
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    opened_on: Mapped[date | None] = mapped_column(Date)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     client_request_id: Mapped[str | None] = mapped_column(String(64))
     # Optimistic lock: two schools deciding at once, one gets a conflict.
@@ -57,7 +102,12 @@ class Workflow(Base):
 
 
 class WorkflowStep(Base):
-    """One owner's decision within a workflow, with its deadline."""
+    """One owner's decision within a workflow, with its deadline.
+
+    ``name`` is the party (``RECEIVING_SCHOOL``, ``DISTRICT`` ...), ``owner_unit``
+    its school or district code; the time limit is kept so that the due date of
+    a step opened later is counted the same way (``rules.status_workflow``).
+    """
 
     __tablename__ = "workflow_steps"
 
@@ -67,10 +117,15 @@ class WorkflowStep(Base):
         ForeignKey("students.id"), index=True
     )
     position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(24), default="")
     owner_role: Mapped[str] = mapped_column(String(20))
+    owner_unit: Mapped[str] = mapped_column(String(10), default="")
     owner_school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"))
+    limit_amount: Mapped[int | None] = mapped_column(Integer)
+    limit_unit: Mapped[str | None] = mapped_column(String(16))
     due_date: Mapped[date | None] = mapped_column(Date)
     decision: Mapped[str | None] = mapped_column(String(10))
+    decided_on: Mapped[date | None] = mapped_column(Date)
     decided_by: Mapped[str | None] = mapped_column(String(64))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     comment: Mapped[str | None] = mapped_column(String(500))

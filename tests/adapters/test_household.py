@@ -28,6 +28,9 @@ def expected(record: dict[str, str]) -> HouseholdProof:
         division_code=record["division_code"],
         household_type=record["household_type"],
         move_in_date=date.fromisoformat(record["move_in_date"]),
+        name=record["name"],
+        birth_date=date.fromisoformat(record["birth_date"]),
+        sex=record["sex"],
     )
 
 

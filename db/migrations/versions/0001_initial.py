@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 16:48:28.514705
+Create Date: 2026-12-03 16:54:38.082266
 """
 
 from collections.abc import Sequence
@@ -75,6 +75,7 @@ def upgrade() -> None:
         "calendar_years",
         sa.Column("year", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("source", sa.String(length=200), nullable=False),
+        sa.Column("loaded_at", db.base.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("year", name=op.f("pk_calendar_years")),
     )
     op.create_table(
@@ -101,6 +102,57 @@ def upgrade() -> None:
             name=op.f("uq_mutation_receipts_principal_mutation_client_request_id"),
         ),
     )
+    op.create_table(
+        "sync_runs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("source", sa.String(length=32), nullable=False),
+        sa.Column("status", sa.String(length=12), nullable=False),
+        sa.Column("full", sa.Boolean(), nullable=False),
+        sa.Column("started_at", db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("since", sa.String(length=64), nullable=True),
+        sa.Column("reached", sa.String(length=64), nullable=True),
+        sa.Column("pages", sa.Integer(), nullable=False),
+        sa.Column("fetched", sa.Integer(), nullable=False),
+        sa.Column("upserted", sa.Integer(), nullable=False),
+        sa.Column("deleted", sa.Integer(), nullable=False),
+        sa.Column("quarantined", sa.Integer(), nullable=False),
+        sa.Column("errors", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sync_runs")),
+    )
+    with op.batch_alter_table("sync_runs", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_sync_runs_source"), ["source"], unique=False
+        )
+
+    op.create_table(
+        "quarantined_records",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("run_id", sa.Integer(), nullable=False),
+        sa.Column("source", sa.String(length=32), nullable=False),
+        sa.Column("source_record_id", sa.String(length=64), nullable=True),
+        sa.Column("reason", sa.String(length=48), nullable=False),
+        sa.Column("detail", sa.String(length=500), nullable=True),
+        sa.Column("payload", sa.JSON(), nullable=True),
+        sa.Column("quarantined_at", db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("resolved_at", db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["run_id"],
+            ["sync_runs.id"],
+            name=op.f("fk_quarantined_records_run_id_sync_runs"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_quarantined_records")),
+        sa.UniqueConstraint(
+            "source",
+            "source_record_id",
+            name=op.f("uq_quarantined_records_source_source_record_id"),
+        ),
+    )
+    with op.batch_alter_table("quarantined_records", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_quarantined_records_run_id"), ["run_id"], unique=False
+        )
+
     op.create_table(
         "school_years",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -154,7 +206,7 @@ def upgrade() -> None:
     op.create_table(
         "students",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("student_number", sa.String(length=19), nullable=False),
+        sa.Column("student_number", db.base.SealedString(length=64), nullable=False),
         sa.Column("number_kind", sa.String(length=1), nullable=False),
         sa.Column("record_state", sa.String(length=12), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
@@ -229,6 +281,51 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "sync_watermarks",
+        sa.Column("source", sa.String(length=32), nullable=False),
+        sa.Column("watermark", sa.String(length=64), nullable=True),
+        sa.Column("run_id", sa.Integer(), nullable=False),
+        sa.Column("updated_at", db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["run_id"],
+            ["sync_runs.id"],
+            name=op.f("fk_sync_watermarks_run_id_sync_runs"),
+        ),
+        sa.PrimaryKeyConstraint("source", name=op.f("pk_sync_watermarks")),
+    )
+    op.create_table(
+        "aid_grants",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("student_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=24), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=True),
+        sa.Column("for_date", sa.Date(), nullable=False),
+        sa.Column("period", sa.String(length=12), nullable=False),
+        sa.Column(
+            "amount",
+            db.base.Fixed(precision=10, scale=2, asdecimal=False),
+            nullable=True,
+        ),
+        sa.Column("stage", sa.String(length=8), nullable=True),
+        sa.Column("boarding", sa.Boolean(), nullable=False),
+        sa.Column("meal_days", sa.Integer(), nullable=True),
+        sa.Column("hardship_recognized", sa.Boolean(), nullable=False),
+        sa.Column("granted_on", sa.Date(), nullable=True),
+        sa.Column("entered_by", sa.String(length=64), nullable=False),
+        sa.Column("entered_at", db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["student_id"],
+            ["students.id"],
+            name=op.f("fk_aid_grants_student_id_students"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_aid_grants")),
+    )
+    with op.batch_alter_table("aid_grants", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_aid_grants_student_id"), ["student_id"], unique=False
+        )
+
+    op.create_table(
         "approval_students",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("approval_id", sa.Integer(), nullable=False),
@@ -261,6 +358,47 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "awards",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("student_id", sa.Integer(), nullable=False),
+        sa.Column("form", sa.String(length=24), nullable=True),
+        sa.Column("title", sa.String(length=100), nullable=True),
+        sa.Column("level", sa.String(length=12), nullable=False),
+        sa.Column("body", sa.String(length=100), nullable=True),
+        sa.Column("awarded_on", sa.Date(), nullable=False),
+        sa.Column("democratic_review_on", sa.Date(), nullable=True),
+        sa.Column("council_approved_on", sa.Date(), nullable=True),
+        sa.Column("posted_on", sa.Date(), nullable=True),
+        sa.Column("entered_by", sa.String(length=64), nullable=True),
+        sa.Column("entered_at", db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("source", sa.String(length=32), nullable=True),
+        sa.Column("source_record_id", sa.String(length=64), nullable=True),
+        sa.Column("sync_run_id", sa.Integer(), nullable=True),
+        sa.Column("fetched_at", db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("withdrawn_at", db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "entered_by IS NOT NULL OR (source IS NOT NULL AND source_record_id IS NOT NULL)",
+            name=op.f("ck_awards_provenance"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["student_id"], ["students.id"], name=op.f("fk_awards_student_id_students")
+        ),
+        sa.ForeignKeyConstraint(
+            ["sync_run_id"],
+            ["sync_runs.id"],
+            name=op.f("fk_awards_sync_run_id_sync_runs"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_awards")),
+        sa.UniqueConstraint(
+            "source", "source_record_id", name=op.f("uq_awards_source_source_record_id")
+        ),
+    )
+    with op.batch_alter_table("awards", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_awards_student_id"), ["student_id"], unique=False
+        )
+
+    op.create_table(
         "classes",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("school_id", sa.Integer(), nullable=False),
@@ -282,6 +420,42 @@ def upgrade() -> None:
     with op.batch_alter_table("classes", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_classes_school_id"), ["school_id"], unique=False
+        )
+
+    op.create_table(
+        "course_results",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("student_id", sa.Integer(), nullable=False),
+        sa.Column("course", sa.String(length=40), nullable=False),
+        sa.Column("school_year", sa.Integer(), nullable=False),
+        sa.Column("term", sa.Integer(), nullable=False),
+        sa.Column("attempt", sa.Integer(), nullable=False),
+        sa.Column(
+            "score",
+            db.base.Fixed(precision=10, scale=2, asdecimal=False),
+            nullable=True,
+        ),
+        sa.Column("level", sa.String(length=8), nullable=True),
+        sa.Column("entered_by", sa.String(length=64), nullable=False),
+        sa.Column("entered_at", db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["student_id"],
+            ["students.id"],
+            name=op.f("fk_course_results_student_id_students"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_course_results")),
+        sa.UniqueConstraint(
+            "student_id",
+            "course",
+            "school_year",
+            "term",
+            "attempt",
+            name=op.f("uq_course_results_student_id_course_school_year_term_attempt"),
+        ),
+    )
+    with op.batch_alter_table("course_results", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_course_results_student_id"), ["student_id"], unique=False
         )
 
     op.create_table(
@@ -324,6 +498,157 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "evaluations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("student_id", sa.Integer(), nullable=False),
+        sa.Column("school_year", sa.Integer(), nullable=False),
+        sa.Column("term", sa.Integer(), nullable=False),
+        sa.Column("framework", sa.String(length=20), nullable=False),
+        sa.Column("dimension", sa.String(length=40), nullable=False),
+        sa.Column("text", sa.String(length=2000), nullable=False),
+        sa.Column("level", sa.String(length=20), nullable=True),
+        sa.Column("entered_by", sa.String(length=64), nullable=False),
+        sa.Column("entered_at", db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["student_id"],
+            ["students.id"],
+            name=op.f("fk_evaluations_student_id_students"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_evaluations")),
+        sa.UniqueConstraint(
+            "student_id",
+            "school_year",
+            "term",
+            "dimension",
+            name=op.f("uq_evaluations_student_id_school_year_term_dimension"),
+        ),
+    )
+    with op.batch_alter_table("evaluations", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_evaluations_student_id"), ["student_id"], unique=False
+        )
+
+    op.create_table(
+        "fitness_tests",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("student_id", sa.Integer(), nullable=False),
+        sa.Column("school_year", sa.Integer(), nullable=False),
+        sa.Column("grade", sa.Integer(), nullable=False),
+        sa.Column("tested_on", sa.Date(), nullable=False),
+        sa.Column("is_retest", sa.Boolean(), nullable=False),
+        sa.Column("exempt", sa.Boolean(), nullable=False),
+        sa.Column(
+            "height_cm",
+            db.base.Fixed(precision=10, scale=2, asdecimal=False),
+            nullable=True,
+        ),
+        sa.Column(
+            "weight_kg",
+            db.base.Fixed(precision=10, scale=2, asdecimal=False),
+            nullable=True,
+        ),
+        sa.Column(
+            "bmi", db.base.Fixed(precision=10, scale=2, asdecimal=False), nullable=True
+        ),
+        sa.Column("bmi_category", sa.String(length=12), nullable=True),
+        sa.Column("item_scores", sa.JSON(), nullable=False),
+        sa.Column("bonus_points", sa.JSON(), nullable=False),
+        sa.Column("raw_items", sa.JSON(), nullable=False),
+        sa.Column(
+            "standard_score",
+            db.base.Fixed(precision=10, scale=2, asdecimal=False),
+            nullable=True,
+        ),
+        sa.Column(
+            "bonus",
+            db.base.Fixed(precision=10, scale=2, asdecimal=False),
+            nullable=True,
+        ),
+        sa.Column(
+            "total",
+            db.base.Fixed(precision=10, scale=2, asdecimal=False),
+            nullable=True,
+        ),
+        sa.Column("band", sa.String(length=12), nullable=True),
+        sa.Column("entered_by", sa.String(length=64), nullable=True),
+        sa.Column("entered_at", db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("source", sa.String(length=32), nullable=True),
+        sa.Column("source_record_id", sa.String(length=64), nullable=True),
+        sa.Column("sync_run_id", sa.Integer(), nullable=True),
+        sa.Column("fetched_at", db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("withdrawn_at", db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "entered_by IS NOT NULL OR (source IS NOT NULL AND source_record_id IS NOT NULL)",
+            name=op.f("ck_fitness_tests_provenance"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["student_id"],
+            ["students.id"],
+            name=op.f("fk_fitness_tests_student_id_students"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["sync_run_id"],
+            ["sync_runs.id"],
+            name=op.f("fk_fitness_tests_sync_run_id_sync_runs"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_fitness_tests")),
+        sa.UniqueConstraint(
+            "source",
+            "source_record_id",
+            name=op.f("uq_fitness_tests_source_source_record_id"),
+        ),
+    )
+    with op.batch_alter_table("fitness_tests", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_fitness_tests_student_id"), ["student_id"], unique=False
+        )
+
+    op.create_table(
+        "graduation_certificates",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("student_id", sa.Integer(), nullable=False),
+        sa.Column("school_id", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("sequence", sa.Integer(), nullable=False),
+        sa.Column("number", sa.String(length=24), nullable=False),
+        sa.Column("stage", sa.String(length=8), nullable=False),
+        sa.Column("grade", sa.Integer(), nullable=False),
+        sa.Column("issued_on", sa.Date(), nullable=False),
+        sa.Column("stamped_on", sa.Date(), nullable=True),
+        sa.Column("stamped_by", sa.String(length=64), nullable=True),
+        sa.Column("stamped_at", db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("entered_by", sa.String(length=64), nullable=False),
+        sa.Column("entered_at", db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["school_id"],
+            ["schools.id"],
+            name=op.f("fk_graduation_certificates_school_id_schools"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["student_id"],
+            ["students.id"],
+            name=op.f("fk_graduation_certificates_student_id_students"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_graduation_certificates")),
+        sa.UniqueConstraint("number", name=op.f("uq_graduation_certificates_number")),
+        sa.UniqueConstraint(
+            "school_id",
+            "year",
+            "sequence",
+            name=op.f("uq_graduation_certificates_school_id_year_sequence"),
+        ),
+        sa.UniqueConstraint(
+            "student_id", name=op.f("uq_graduation_certificates_student_id")
+        ),
+    )
+    with op.batch_alter_table("graduation_certificates", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_graduation_certificates_school_id"),
+            ["school_id"],
+            unique=False,
+        )
+
+    op.create_table(
         "guardians",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("student_id", sa.Integer(), nullable=False),
@@ -360,6 +685,152 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "health_checks",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("student_id", sa.Integer(), nullable=False),
+        sa.Column("examined_on", sa.Date(), nullable=False),
+        sa.Column(
+            "height_cm",
+            db.base.Fixed(precision=10, scale=2, asdecimal=False),
+            nullable=True,
+        ),
+        sa.Column(
+            "weight_kg",
+            db.base.Fixed(precision=10, scale=2, asdecimal=False),
+            nullable=True,
+        ),
+        sa.Column(
+            "vision_left",
+            db.base.Fixed(precision=10, scale=2, asdecimal=False),
+            nullable=True,
+        ),
+        sa.Column(
+            "vision_right",
+            db.base.Fixed(precision=10, scale=2, asdecimal=False),
+            nullable=True,
+        ),
+        sa.Column("health_status", sa.String(length=2), nullable=True),
+        sa.Column("findings", sa.JSON(), nullable=False),
+        sa.Column("institution", sa.String(length=100), nullable=True),
+        sa.Column("entered_by", sa.String(length=64), nullable=True),
+        sa.Column("entered_at", db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("source", sa.String(length=32), nullable=True),
+        sa.Column("source_record_id", sa.String(length=64), nullable=True),
+        sa.Column("sync_run_id", sa.Integer(), nullable=True),
+        sa.Column("fetched_at", db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("withdrawn_at", db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "entered_by IS NOT NULL OR (source IS NOT NULL AND source_record_id IS NOT NULL)",
+            name=op.f("ck_health_checks_provenance"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["student_id"],
+            ["students.id"],
+            name=op.f("fk_health_checks_student_id_students"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["sync_run_id"],
+            ["sync_runs.id"],
+            name=op.f("fk_health_checks_sync_run_id_sync_runs"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_health_checks")),
+        sa.UniqueConstraint(
+            "source",
+            "source_record_id",
+            name=op.f("uq_health_checks_source_source_record_id"),
+        ),
+    )
+    with op.batch_alter_table("health_checks", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_health_checks_student_id"), ["student_id"], unique=False
+        )
+
+    op.create_table(
+        "lookup_requests",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("system", sa.String(length=32), nullable=False),
+        sa.Column("student_id", sa.Integer(), nullable=False),
+        sa.Column("idempotency_key", sa.String(length=64), nullable=False),
+        sa.Column("run_id", sa.Integer(), nullable=False),
+        sa.Column("requested_at", db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("request_id", sa.String(length=64), nullable=True),
+        sa.Column("answered_at", db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["run_id"],
+            ["sync_runs.id"],
+            name=op.f("fk_lookup_requests_run_id_sync_runs"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["student_id"],
+            ["students.id"],
+            name=op.f("fk_lookup_requests_student_id_students"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_lookup_requests")),
+        sa.UniqueConstraint(
+            "idempotency_key", name=op.f("uq_lookup_requests_idempotency_key")
+        ),
+        sa.UniqueConstraint(
+            "system", "student_id", name=op.f("uq_lookup_requests_system_student_id")
+        ),
+    )
+    with op.batch_alter_table("lookup_requests", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_lookup_requests_student_id"), ["student_id"], unique=False
+        )
+
+    op.create_table(
+        "proof_documents",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("student_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=24), nullable=False),
+        sa.Column("title", sa.String(length=100), nullable=False),
+        sa.Column("document_number", sa.String(length=64), nullable=True),
+        sa.Column("issued_on", sa.Date(), nullable=True),
+        sa.Column("household_number", sa.String(length=32), nullable=True),
+        sa.Column("head_name", sa.String(length=50), nullable=True),
+        sa.Column("relation_to_head", sa.String(length=20), nullable=True),
+        sa.Column("registered_address", sa.String(length=200), nullable=True),
+        sa.Column("division_code", sa.String(length=12), nullable=True),
+        sa.Column("household_type", sa.String(length=2), nullable=True),
+        sa.Column("move_in_date", sa.Date(), nullable=True),
+        sa.Column("person_name", sa.String(length=50), nullable=True),
+        sa.Column("person_birth_date", sa.Date(), nullable=True),
+        sa.Column("person_sex", sa.String(length=1), nullable=True),
+        sa.Column("note", sa.String(length=500), nullable=True),
+        sa.Column("entered_by", sa.String(length=64), nullable=True),
+        sa.Column("entered_at", db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("source", sa.String(length=32), nullable=True),
+        sa.Column("source_record_id", sa.String(length=64), nullable=True),
+        sa.Column("sync_run_id", sa.Integer(), nullable=True),
+        sa.Column("fetched_at", db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("withdrawn_at", db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "entered_by IS NOT NULL OR (source IS NOT NULL AND source_record_id IS NOT NULL)",
+            name=op.f("ck_proof_documents_provenance"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["student_id"],
+            ["students.id"],
+            name=op.f("fk_proof_documents_student_id_students"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["sync_run_id"],
+            ["sync_runs.id"],
+            name=op.f("fk_proof_documents_sync_run_id_sync_runs"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_proof_documents")),
+        sa.UniqueConstraint(
+            "source",
+            "source_record_id",
+            name=op.f("uq_proof_documents_source_source_record_id"),
+        ),
+    )
+    with op.batch_alter_table("proof_documents", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_proof_documents_student_id"), ["student_id"], unique=False
+        )
+
+    op.create_table(
         "record_changes",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("student_id", sa.Integer(), nullable=False),
@@ -381,6 +852,32 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "sanctions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("student_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("reason", sa.String(length=500), nullable=False),
+        sa.Column("decided_on", sa.Date(), nullable=False),
+        sa.Column("peer_review_on", sa.Date(), nullable=True),
+        sa.Column("school_approved_on", sa.Date(), nullable=True),
+        sa.Column("revoked_on", sa.Date(), nullable=True),
+        sa.Column("revoked_by", sa.String(length=64), nullable=True),
+        sa.Column("revoked_at", db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("entered_by", sa.String(length=64), nullable=False),
+        sa.Column("entered_at", db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["student_id"],
+            ["students.id"],
+            name=op.f("fk_sanctions_student_id_students"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sanctions")),
+    )
+    with op.batch_alter_table("sanctions", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_sanctions_student_id"), ["student_id"], unique=False
+        )
+
+    op.create_table(
         "school_holidays",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("school_year_id", sa.Integer(), nullable=False),
@@ -398,7 +895,7 @@ def upgrade() -> None:
         "student_numbers",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("student_id", sa.Integer(), nullable=False),
-        sa.Column("number", sa.String(length=19), nullable=False),
+        sa.Column("number", db.base.SealedString(length=64), nullable=False),
         sa.Column("kind", sa.String(length=1), nullable=False),
         sa.Column("issued_at", db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("replaced_at", db.base.UTCDateTime(timezone=True), nullable=True),
@@ -433,17 +930,74 @@ def upgrade() -> None:
         ),
     )
     op.create_table(
+        "vaccination_doses",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("student_id", sa.Integer(), nullable=False),
+        sa.Column("vaccine", sa.String(length=40), nullable=True),
+        sa.Column("vaccine_text", sa.String(length=100), nullable=True),
+        sa.Column("suggested_vaccine", sa.String(length=40), nullable=True),
+        sa.Column("needs_manual_mapping", sa.Boolean(), nullable=False),
+        sa.Column("series", sa.String(length=40), nullable=True),
+        sa.Column("dose_number", sa.Integer(), nullable=True),
+        sa.Column("protocol", sa.JSON(), nullable=False),
+        sa.Column("occurred_on", sa.Date(), nullable=True),
+        sa.Column("precision", sa.String(length=10), nullable=True),
+        sa.Column("occurrence_text", sa.String(length=40), nullable=True),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("status_reason", sa.String(length=100), nullable=True),
+        sa.Column("is_subpotent", sa.Boolean(), nullable=False),
+        sa.Column("primary_source", sa.Boolean(), nullable=True),
+        sa.Column("entered_by", sa.String(length=64), nullable=True),
+        sa.Column("entered_at", db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("source", sa.String(length=32), nullable=True),
+        sa.Column("source_record_id", sa.String(length=64), nullable=True),
+        sa.Column("sync_run_id", sa.Integer(), nullable=True),
+        sa.Column("fetched_at", db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("withdrawn_at", db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.CheckConstraint(
+            "entered_by IS NOT NULL OR (source IS NOT NULL AND source_record_id IS NOT NULL)",
+            name=op.f("ck_vaccination_doses_provenance"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["student_id"],
+            ["students.id"],
+            name=op.f("fk_vaccination_doses_student_id_students"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["sync_run_id"],
+            ["sync_runs.id"],
+            name=op.f("fk_vaccination_doses_sync_run_id_sync_runs"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_vaccination_doses")),
+        sa.UniqueConstraint(
+            "source",
+            "source_record_id",
+            name=op.f("uq_vaccination_doses_source_source_record_id"),
+        ),
+    )
+    with op.batch_alter_table("vaccination_doses", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_vaccination_doses_student_id"), ["student_id"], unique=False
+        )
+
+    op.create_table(
         "workflows",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("student_id", sa.Integer(), nullable=True),
+        sa.Column("school_id", sa.Integer(), nullable=True),
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("state", sa.String(length=12), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("created_by", sa.String(length=64), nullable=False),
         sa.Column("created_at", db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("opened_on", sa.Date(), nullable=True),
+        sa.Column("updated_at", db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("closed_at", db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("client_request_id", sa.String(length=64), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["school_id"], ["schools.id"], name=op.f("fk_workflows_school_id_schools")
+        ),
         sa.ForeignKeyConstraint(
             ["student_id"],
             ["students.id"],
@@ -458,7 +1012,99 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("workflows", schema=None) as batch_op:
         batch_op.create_index(
+            batch_op.f("ix_workflows_school_id"), ["school_id"], unique=False
+        )
+        batch_op.create_index(
             batch_op.f("ix_workflows_student_id"), ["student_id"], unique=False
+        )
+        batch_op.create_index(
+            "uq_workflows_one_open_status_change",
+            ["student_id"],
+            unique=True,
+            sqlite_where=sa.text(
+                "state = 'PENDING' AND kind IN ('TRANSFER', 'SUSPENSION', 'SUSPENSION_EXTENSION', 'RESUMPTION', 'REENTRY', 'GRADE_SKIP')"
+            ),
+            postgresql_where=sa.text(
+                "state = 'PENDING' AND kind IN ('TRANSFER', 'SUSPENSION', 'SUSPENSION_EXTENSION', 'RESUMPTION', 'REENTRY', 'GRADE_SKIP')"
+            ),
+        )
+
+    op.create_table(
+        "attendance_marks",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("student_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("also_kind", sa.String(length=16), nullable=True),
+        sa.Column("at", db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("school_id", sa.Integer(), nullable=False),
+        sa.Column("class_id", sa.Integer(), nullable=True),
+        sa.Column("note", sa.String(length=200), nullable=True),
+        sa.Column("entered_by", sa.String(length=64), nullable=False),
+        sa.Column("entered_at", db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["class_id"],
+            ["classes.id"],
+            name=op.f("fk_attendance_marks_class_id_classes"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["school_id"],
+            ["schools.id"],
+            name=op.f("fk_attendance_marks_school_id_schools"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["student_id"],
+            ["students.id"],
+            name=op.f("fk_attendance_marks_student_id_students"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_attendance_marks")),
+        sa.UniqueConstraint(
+            "student_id", "day", name=op.f("uq_attendance_marks_student_id_day")
+        ),
+    )
+    with op.batch_alter_table("attendance_marks", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_attendance_marks_class_id"), ["class_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_attendance_marks_day"), ["day"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_attendance_marks_student_id"), ["student_id"], unique=False
+        )
+
+    op.create_table(
+        "certificate_proofs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("student_id", sa.Integer(), nullable=False),
+        sa.Column("certificate_id", sa.Integer(), nullable=False),
+        sa.Column("issued_on", sa.Date(), nullable=False),
+        sa.Column("reason", sa.String(length=200), nullable=False),
+        sa.Column("school_sealed", sa.Boolean(), nullable=False),
+        sa.Column("district_confirmed_on", sa.Date(), nullable=True),
+        sa.Column("confirmed_by", sa.String(length=64), nullable=True),
+        sa.Column("entered_by", sa.String(length=64), nullable=False),
+        sa.Column("entered_at", db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["certificate_id"],
+            ["graduation_certificates.id"],
+            name=op.f("fk_certificate_proofs_certificate_id_graduation_certificates"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["student_id"],
+            ["students.id"],
+            name=op.f("fk_certificate_proofs_student_id_students"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_certificate_proofs")),
+    )
+    with op.batch_alter_table("certificate_proofs", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_certificate_proofs_certificate_id"),
+            ["certificate_id"],
+            unique=False,
+        )
+        batch_op.create_index(
+            batch_op.f("ix_certificate_proofs_student_id"), ["student_id"], unique=False
         )
 
     op.create_table(
@@ -518,6 +1164,7 @@ def upgrade() -> None:
         sa.Column("decided_by", sa.String(length=64), nullable=True),
         sa.Column("documents", sa.JSON(), nullable=False),
         sa.Column("note", sa.String(length=500), nullable=True),
+        sa.Column("details", sa.JSON(), nullable=False),
         sa.Column("recorded_at", db.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["enrolment_id"],
@@ -547,10 +1194,15 @@ def upgrade() -> None:
         sa.Column("workflow_id", sa.Integer(), nullable=False),
         sa.Column("student_id", sa.Integer(), nullable=True),
         sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=24), nullable=False),
         sa.Column("owner_role", sa.String(length=20), nullable=False),
+        sa.Column("owner_unit", sa.String(length=10), nullable=False),
         sa.Column("owner_school_id", sa.Integer(), nullable=True),
+        sa.Column("limit_amount", sa.Integer(), nullable=True),
+        sa.Column("limit_unit", sa.String(length=16), nullable=True),
         sa.Column("due_date", sa.Date(), nullable=True),
         sa.Column("decision", sa.String(length=10), nullable=True),
+        sa.Column("decided_on", sa.Date(), nullable=True),
         sa.Column("decided_by", sa.String(length=64), nullable=True),
         sa.Column("decided_at", db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("comment", sa.String(length=500), nullable=True),
@@ -604,25 +1256,78 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_placements_class_id"))
 
     op.drop_table("placements")
+    with op.batch_alter_table("certificate_proofs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_certificate_proofs_student_id"))
+        batch_op.drop_index(batch_op.f("ix_certificate_proofs_certificate_id"))
+
+    op.drop_table("certificate_proofs")
+    with op.batch_alter_table("attendance_marks", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_attendance_marks_student_id"))
+        batch_op.drop_index(batch_op.f("ix_attendance_marks_day"))
+        batch_op.drop_index(batch_op.f("ix_attendance_marks_class_id"))
+
+    op.drop_table("attendance_marks")
     with op.batch_alter_table("workflows", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_workflows_one_open_status_change",
+            sqlite_where=sa.text(
+                "state = 'PENDING' AND kind IN ('TRANSFER', 'SUSPENSION', 'SUSPENSION_EXTENSION', 'RESUMPTION', 'REENTRY', 'GRADE_SKIP')"
+            ),
+            postgresql_where=sa.text(
+                "state = 'PENDING' AND kind IN ('TRANSFER', 'SUSPENSION', 'SUSPENSION_EXTENSION', 'RESUMPTION', 'REENTRY', 'GRADE_SKIP')"
+            ),
+        )
         batch_op.drop_index(batch_op.f("ix_workflows_student_id"))
+        batch_op.drop_index(batch_op.f("ix_workflows_school_id"))
 
     op.drop_table("workflows")
+    with op.batch_alter_table("vaccination_doses", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_vaccination_doses_student_id"))
+
+    op.drop_table("vaccination_doses")
     op.drop_table("terms")
     with op.batch_alter_table("student_numbers", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_student_numbers_student_id"))
 
     op.drop_table("student_numbers")
     op.drop_table("school_holidays")
+    with op.batch_alter_table("sanctions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sanctions_student_id"))
+
+    op.drop_table("sanctions")
     with op.batch_alter_table("record_changes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_record_changes_student_id"))
 
     op.drop_table("record_changes")
+    with op.batch_alter_table("proof_documents", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_proof_documents_student_id"))
+
+    op.drop_table("proof_documents")
+    with op.batch_alter_table("lookup_requests", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_lookup_requests_student_id"))
+
+    op.drop_table("lookup_requests")
+    with op.batch_alter_table("health_checks", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_health_checks_student_id"))
+
+    op.drop_table("health_checks")
     with op.batch_alter_table("guardians", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_guardians_student_id"))
         batch_op.drop_index(batch_op.f("ix_guardians_id_number_hash"))
 
     op.drop_table("guardians")
+    with op.batch_alter_table("graduation_certificates", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_graduation_certificates_school_id"))
+
+    op.drop_table("graduation_certificates")
+    with op.batch_alter_table("fitness_tests", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_fitness_tests_student_id"))
+
+    op.drop_table("fitness_tests")
+    with op.batch_alter_table("evaluations", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_evaluations_student_id"))
+
+    op.drop_table("evaluations")
     with op.batch_alter_table("enrolments", schema=None) as batch_op:
         batch_op.drop_index(
             "uq_enrolments_one_active",
@@ -633,15 +1338,28 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_enrolments_school_id"))
 
     op.drop_table("enrolments")
+    with op.batch_alter_table("course_results", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_course_results_student_id"))
+
+    op.drop_table("course_results")
     with op.batch_alter_table("classes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_classes_school_id"))
 
     op.drop_table("classes")
+    with op.batch_alter_table("awards", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_awards_student_id"))
+
+    op.drop_table("awards")
     with op.batch_alter_table("approval_students", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_approval_students_student_id"))
         batch_op.drop_index(batch_op.f("ix_approval_students_approval_id"))
 
     op.drop_table("approval_students")
+    with op.batch_alter_table("aid_grants", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_aid_grants_student_id"))
+
+    op.drop_table("aid_grants")
+    op.drop_table("sync_watermarks")
     with op.batch_alter_table("students", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_students_name_pinyin"))
         batch_op.drop_index(batch_op.f("ix_students_district_id"))
@@ -652,6 +1370,14 @@ def downgrade() -> None:
 
     op.drop_table("schools")
     op.drop_table("school_years")
+    with op.batch_alter_table("quarantined_records", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_quarantined_records_run_id"))
+
+    op.drop_table("quarantined_records")
+    with op.batch_alter_table("sync_runs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_sync_runs_source"))
+
+    op.drop_table("sync_runs")
     op.drop_table("mutation_receipts")
     op.drop_table("districts")
     op.drop_table("calendar_years")
