@@ -231,6 +231,9 @@ class SyncRunner:
         page: Page,
         reached: str | None,
         before_save: Callable[[AsyncSession], Awaitable[None]] | None = None,
+        *,
+        done: int | None = None,
+        total: int | None = None,
     ) -> PageCounts:
         """Save one page in its own write transaction; rolled back on failure."""
         where = Provenance(report.source, report.run_id, self.clock())
@@ -243,6 +246,7 @@ class SyncRunner:
             await session.commit()
         report.counts.add(counts)
         report.pages += 1
+        self.tell(report, done, total)
         return counts
 
     def tell(self, report: RunReport, done: int | None, total: int | None) -> None:

@@ -134,7 +134,12 @@ async def _advance(
     run_id: int,
     at: datetime,
 ) -> None:
-    values = {"source": source, "watermark": reached, "run_id": run_id, "updated_at": at}
+    values = {
+        "source": source,
+        "watermark": reached,
+        "run_id": run_id,
+        "updated_at": at,
+    }
     stmt = dialect_insert(session, SyncWatermark).values(values)
     stmt = stmt.on_conflict_do_update(
         index_elements=["source"],

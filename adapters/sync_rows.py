@@ -28,13 +28,13 @@ from db.models import HealthCheck as HealthCheckRow
 from db.models import VaccinationDose as VaccinationRow
 from rules.archive import Sex, check_grade
 from rules.bmi import bmi_category
+from rules.conduct import Award as AwardFacts
 from rules.conduct import (
     AwardForm,
     AwardLevel,
     needs_review,
     requires_electronic_record,
 )
-from rules.conduct import Award as AwardFacts
 from rules.errors import RuleViolation
 from rules.fitness import grade_band
 
@@ -42,7 +42,9 @@ HOUSEHOLD_PROOF = "HOUSEHOLD_PROOF"
 HOUSEHOLD_PROOF_TITLE = "户籍证明"
 _CENTS = Decimal("0.01")
 
-OutsideRecord = HouseholdProof | HealthCheck | FitnessResult | VaccinationDose | AwardRecord
+OutsideRecord = (
+    HouseholdProof | HealthCheck | FitnessResult | VaccinationDose | AwardRecord
+)
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,9 @@ async def save_page(
     """Write one page in the caller's transaction and return its counts."""
     latest = _latest_versions(page.records)
     matches = await match_students(
-        session, crypto, (r.id_number for r, _ in latest if r.id_number and not r.deleted)
+        session,
+        crypto,
+        (r.id_number for r, _ in latest if r.id_number and not r.deleted),
     )
     faults = list(page.faults)
     rows: dict[type[Base], list[dict[str, Any]]] = {}
@@ -244,7 +246,9 @@ async def quarantine(
     if keyed:
         await upsert(session, QuarantinedRecord, list(keyed.values()))
     if unnamed:
-        await session.execute(dialect_insert(session, QuarantinedRecord).values(unnamed))
+        await session.execute(
+            dialect_insert(session, QuarantinedRecord).values(unnamed)
+        )
     return len(faults)
 
 

@@ -19,6 +19,7 @@ from db.engine import make_engine, make_sessionmaker
 from db.migrate import current_revision, head_revision
 from hub.http import graphql_endpoint
 from hub.limits import RateLimiter
+from hub.record_card import record_card_endpoint
 from hub.settings import Settings
 from hub.state import HubState
 from schema.build import build_schema
@@ -61,6 +62,11 @@ def create_app(settings: Settings) -> Starlette:
         Route("/graphql", graphql_endpoint, methods=["GET", "POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
+        Route(
+            "/students/{number}/record-card.pdf",
+            record_card_endpoint,
+            methods=["GET"],
+        ),
     ]
     return Starlette(routes=routes, lifespan=lifespan)
 

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from hub.auth import AuthError, check_binding, mint_token
+from hub.cli_import import add_import_command
+from hub.cli_sync import add_sync_commands
 from hub.settings import Environment, Settings, SettingsError, load_settings
 from rules.access import Principal, Role
 
@@ -71,6 +73,9 @@ def _parser() -> argparse.ArgumentParser:
     rotate = key_commands.add_parser("rotate", help="re-encrypt under a new key")
     rotate.add_argument("--old-key", required=True, help="the key being replaced")
     rotate.set_defaults(handler=_keys_rotate)
+
+    add_sync_commands(commands)
+    add_import_command(commands)
     return parser
 
 

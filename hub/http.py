@@ -286,9 +286,7 @@ def _wrong_operation(operation: OperationType) -> HTTPProblem:
     return _bad_request("不支持订阅。")
 
 
-def _graphql_response(
-    result: ExecutionResult, media: str, request_id: str
-) -> Response:
+def _graphql_response(result: ExecutionResult, media: str, request_id: str) -> Response:
     errors = result.errors or []
     is_request_error = (
         result.data is None and bool(errors) and all(e.path is None for e in errors)

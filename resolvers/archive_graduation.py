@@ -9,8 +9,9 @@ and year; should two issuances still meet, the loser retries with tenacity
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
@@ -122,7 +123,8 @@ def _school_of(target: Target) -> School:
 
 
 async def _lock_numbering(session: AsyncSession, school_id: int, year: int) -> None:
-    if session.bind.dialect.name != "postgresql":
+    connection = await session.connection()
+    if connection.dialect.name != "postgresql":
         return  # SQLite: the writer already holds the database lock.
     await session.execute(
         text("SELECT pg_advisory_xact_lock(:space, :key)"),
@@ -303,7 +305,7 @@ async def graduation_roster(
         )
         .order_by(GraduationCertificate.sequence)
     )
-    rows = (await ctx.execute(stmt)).all()
+    rows: Sequence[Any] = (await ctx.execute(stmt)).all()
     return [
         RosterLine(cert, student, relation_for(ctx.principal, current))
         for cert, student, current in rows

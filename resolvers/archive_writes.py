@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -230,7 +231,7 @@ async def record_course_results(
             )
             session.add(row)
             existing[key] = row
-        row.score = None if result.score is None else result.score
+        row.score = None if result.score is None else Decimal(result.score)
         row.level = None if result.level is None else result.level.value
         row.entered_by = ctx.principal.subject
         row.entered_at = ctx.now

@@ -87,17 +87,20 @@ async def load_bundled_workdays(
         if year in loaded and not replace:
             continue
         arrangement = bundled.arrangement(year)
-        await store_year_arrangement(session, arrangement, source=BUNDLED_SOURCE, now=now)
+        await store_year_arrangement(
+            session, arrangement, source=BUNDLED_SOURCE, now=now
+        )
         written.append(year)
     return written
 
 
-def _holiday_rows(
-    school_year_id: int, year: cal.SchoolYear
-) -> list[SchoolHoliday]:
+def _holiday_rows(school_year_id: int, year: cal.SchoolYear) -> list[SchoolHoliday]:
     return [
         SchoolHoliday(
-            school_year_id=school_year_id, name=h.name, start_date=h.start, end_date=h.end
+            school_year_id=school_year_id,
+            name=h.name,
+            start_date=h.start,
+            end_date=h.end,
         )
         for h in year.holidays
     ]

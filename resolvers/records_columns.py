@@ -300,3 +300,22 @@ def placement_faults(
         message = f"年级与班级不符（该班为{klass.grade}年级）。"
         return [RuleViolation("GRADE_CLASS_MISMATCH", message, field=["grade"])]
     return []
+
+
+_DERIVED = (["birthDate"], ["sex"])
+
+
+def without_derived_gaps(
+    faults: list[RuleViolation], info: BasicInfo
+) -> list[RuleViolation]:
+    """Drops "birth date / sex missing" where they were left to a resident ID
+    number that is itself at fault: the ID number's fault says it all."""
+    if info.id_type != RESIDENT_ID or info.id_number is None:
+        return faults
+    if not any(f.field == ["idNumber"] for f in faults):
+        return faults
+    return [
+        f
+        for f in faults
+        if not (f.code == "REQUIRED_FIELD_MISSING" and f.field in _DERIVED)
+    ]

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Enrolment, Student, StudentNumber
+from resolvers.context import RequestContext
 from rules.errors import RuleViolation
 from rules.identity import (
     NUMBER_ARTICLE,
@@ -40,9 +41,16 @@ _RANDOM = secrets.SystemRandom()
 
 @dataclass
 class NumberHint:
-    """What the integrity mapper needs to know about the number being issued."""
+    """What a mutation learnt before a constraint may fail: the kind of number it
+    issued, the ID hash and the caller's school, to explain a lost race."""
 
     kind: str | None = None
+    digest: str | None = None
+    school_id: int | None = None
+
+
+class RacedDuplicate(RuleViolation):
+    """DUPLICATE_PERSON found by the unique constraint, not by the look-up."""
 
 
 def duplicate_person(
@@ -111,7 +119,7 @@ def integrity_refusal(
         if "id_number_hash" in text or (
             "number" in text and hint.kind == StudentNumberKind.OFFICIAL
         ):
-            return RuleViolation(
+            return RacedDuplicate(
                 "DUPLICATE_PERSON",
                 "该学生已有学籍，不得重复建立（另一请求刚刚为其建立了学籍）。",
                 article=REVIEW_ARTICLE,
@@ -283,3 +291,21 @@ def number_after_id_change(
         number = official_student_number(resident)
         return number if number != student.student_number else None
     return None
+
+
+async def explained(
+    ctx: RequestContext, hint: NumberHint, errors: list[RuleViolation]
+) -> list[RuleViolation]:
+    """A lost race names the record that won it, as a refusal found by look-up
+    does (its 学籍号 and where the student is)."""
+    if hint.digest is None or not any(isinstance(e, RacedDuplicate) for e in errors):
+        return errors
+    async with ctx.sessionmaker() as session:
+        found = await existing_person(session, hint.digest)
+    if found is None:
+        return errors
+    student, active = found
+    better = duplicate_person(
+        student.student_number, active_school_id=active, school_id=hint.school_id
+    )
+    return [better if isinstance(e, RacedDuplicate) else e for e in errors]

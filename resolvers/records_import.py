@@ -8,6 +8,7 @@ bulk inserts run in one transaction. Each ID number is hashed once.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,11 +22,13 @@ from db.models import (
     Guardian,
     Placement,
     RecordChange,
+    School,
     SchoolClass,
     Student,
     StudentNumber,
 )
 from resolvers.context import RequestContext
+from resolvers.mutations import Done, perform
 from resolvers.records_columns import (
     caller_school,
     district_code,
@@ -35,6 +38,7 @@ from resolvers.records_columns import (
     length_faults,
     placement_start,
     student_values,
+    without_derived_gaps,
 )
 from resolvers.records_identity import (
     CHUNK,
@@ -47,10 +51,9 @@ from resolvers.records_import_file import (
     ImportFormat,
     ParsedRow,
     column_for,
-    header_columns,
-    parse_row,
-    read_table,
+    read_cohort,
 )
+from rules.access import Role
 from rules.errors import RuleViolation
 from rules.identity import IdDocument
 from rules.records import (
@@ -60,8 +63,7 @@ from rules.records import (
     validate_basic_info,
 )
 
-MAX_IMPORT_BYTES = 4 * 1024 * 1024
-MAX_ROWS = 20_000
+IMPORT = "importStudentRecords"
 
 
 @dataclass(frozen=True)
@@ -96,28 +98,6 @@ class CheckedRow:
     klass: SchoolClass | None = None
 
 
-def read_cohort(data: bytes, fmt: ImportFormat) -> list[ParsedRow]:
-    """The data rows of a cohort file; refuses the file as a whole when it is too
-    large, empty, not the template, or unreadable."""
-    if len(data) > MAX_IMPORT_BYTES:
-        limit = MAX_IMPORT_BYTES // (1024 * 1024)
-        raise ImportFileError("IMPORT_FILE_TOO_LARGE", f"文件不得超过{limit}MB。")
-    table = read_table(data, fmt)
-    header = next(table, None)
-    if header is None:
-        raise ImportFileError("IMPORT_FILE_EMPTY", "文件没有表头和数据行。")
-    columns = header_columns(header[1])
-    rows: list[ParsedRow] = []
-    for number, cells in table:
-        if len(rows) >= MAX_ROWS:
-            message = f"一次最多导入{MAX_ROWS}行。"
-            raise ImportFileError("IMPORT_TOO_MANY_ROWS", message)
-        rows.append(parse_row(number, cells, columns))
-    if not rows:
-        raise ImportFileError("IMPORT_FILE_EMPTY", "文件没有数据行。")
-    return rows
-
-
 def check_rows(
     rows: Sequence[ParsedRow], *, today: date, special_education: bool
 ) -> list[CheckedRow]:
@@ -127,7 +107,7 @@ def check_rows(
         info = normalise_basic_info(row.info, today=today)
         unreadable = {tuple(f.field or ()) for f in row.faults}
         found = validate_basic_info(info, today, special_education=special_education)
-        found += length_faults(info)
+        found = without_derived_gaps(found, info) + length_faults(info)
         faults = row.faults + [
             f for f in found if tuple(f.field or ()) not in unreadable
         ]
@@ -332,12 +312,76 @@ def _sealed(ctx: RequestContext, document: IdDocument | None) -> bytes | None:
 
 
 def _placement(enrolment_id: int, student_id: int, row: CheckedRow) -> dict[str, Any]:
-    klass = row.klass
-    assert klass is not None  # a row without its class has a fault
+    klass, entry = row.klass, row.info.entry_date
+    assert klass is not None and entry is not None  # else the row had a fault
     return {
         "enrolment_id": enrolment_id,
         "student_id": student_id,
         "class_id": klass.id,
         "grade": klass.grade,
-        "start_date": placement_start(row.info.entry_date, klass),
+        "start_date": placement_start(entry, klass),
     }
+
+
+def school_year_of(day: date) -> int:
+    """School year N runs 1 September N to 31 August N+1 (DOMAIN §10)."""
+    return day.year if day.month >= 9 else day.year - 1
+
+
+async def _refuse_unless_registrar(ctx: RequestContext) -> None:
+    async def nothing(session: AsyncSession) -> Done:
+        return Done({})
+
+    if ctx.principal.role is not Role.REGISTRAR:
+        # Refused (and audited) by perform before the file is even decoded.
+        await perform(ctx, IMPORT, nothing, roles={Role.REGISTRAR})
+
+
+async def run_import(
+    ctx: RequestContext,
+    data: bytes,
+    fmt: ImportFormat,
+    *,
+    dry_run: bool,
+    school_year: int | None = None,
+) -> tuple[ImportReport | None, list[RuleViolation]]:
+    """Read, check and (unless a dry run or any fault) write a cohort file.
+
+    The answer is the report (None when the file as a whole was refused) and the
+    refusals; a file with faulty rows is refused whole with IMPORT_REJECTED.
+    """
+    await _refuse_unless_registrar(ctx)
+    try:
+        rows = read_cohort(data, fmt)
+    except ImportFileError as exc:
+        return None, [exc.violation]
+    kinds = await ctx.scalars(
+        select(School.kind).where(School.code == ctx.principal.school)
+    )
+    special = bool(kinds) and kinds[0] == "SPECIAL"
+    # The form checks are pure and take a few seconds for a large cohort: run
+    # them beside the event loop, and before the write transaction opens.
+    checked = await asyncio.to_thread(
+        check_rows, rows, today=ctx.today, special_education=special
+    )
+    year = school_year if school_year is not None else school_year_of(ctx.today)
+    found: list[ImportReport] = []
+
+    async def action(session: AsyncSession) -> Done:
+        report = await import_cohort(
+            session, ctx, checked, school_year=year, dry_run=dry_run
+        )
+        found.append(report)
+        if report.faults and not dry_run:
+            raise RuleViolation(
+                "IMPORT_REJECTED",
+                f"文件中有{len(report.faults)}处错误，未导入任何记录；请改正后重新导入。",
+                article="第十条",
+                field=["file"],
+            )
+        return Done(
+            {"rows": report.rows, "imported": report.imported, "dryRun": dry_run}
+        )
+
+    outcome = await perform(ctx, IMPORT, action, roles={Role.REGISTRAR})
+    return (found[-1] if found else None), outcome.errors

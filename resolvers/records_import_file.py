@@ -29,6 +29,8 @@ from rules.records import FORM, MAX_GUARDIANS, BasicInfo, camel, form_items
 from rules.records import Guardian as GuardianInfo
 
 PROOF_COLUMN = "已留存就读证明"
+MAX_IMPORT_BYTES = 4 * 1024 * 1024
+MAX_ROWS = 20_000
 GUARDIAN_PREFIX = "监护人"
 # Items a file cannot carry (a photo is not a cell).
 _SKIPPED = frozenset({"photo"})
@@ -195,6 +197,28 @@ def parse_row(
     proof = bool(student.pop("attendance_proof_filed", False))
     info = BasicInfo(**student, guardians=kept, attendance_proof_filed=proof)
     return ParsedRow(number, info, faults)
+
+
+def read_cohort(data: bytes, fmt: ImportFormat) -> list[ParsedRow]:
+    """The data rows of a cohort file; refuses the file as a whole when it is too
+    large, empty, not the template, or unreadable."""
+    if len(data) > MAX_IMPORT_BYTES:
+        limit = MAX_IMPORT_BYTES // (1024 * 1024)
+        raise ImportFileError("IMPORT_FILE_TOO_LARGE", f"文件不得超过{limit}MB。")
+    table = read_table(data, fmt)
+    header = next(table, None)
+    if header is None:
+        raise ImportFileError("IMPORT_FILE_EMPTY", "文件没有表头和数据行。")
+    columns = header_columns(header[1])
+    rows: list[ParsedRow] = []
+    for number, cells in table:
+        if len(rows) >= MAX_ROWS:
+            message = f"一次最多导入{MAX_ROWS}行。"
+            raise ImportFileError("IMPORT_TOO_MANY_ROWS", message)
+        rows.append(parse_row(number, cells, columns))
+    if not rows:
+        raise ImportFileError("IMPORT_FILE_EMPTY", "文件没有数据行。")
+    return rows
 
 
 _MESSAGES: Mapping[str, str] = {

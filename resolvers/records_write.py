@@ -42,6 +42,7 @@ from resolvers.records_columns import (
     placement_start,
     sealed_text,
     student_values,
+    without_derived_gaps,
 )
 from resolvers.records_identity import (
     NumberHint,
@@ -74,7 +75,7 @@ def record_faults(
     special = school.kind == SPECIAL
     faults = validate_basic_info(info, today, special_education=special)
     faults = [f for f in faults if f.field != [camel("class_name")]]
-    return faults + length_faults(info)
+    return without_derived_gaps(faults, info) + length_faults(info)
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,7 @@ async def create_student_record(
     record = await check_new_record(session, ctx, info, class_pk)
     document, school = record.document, record.school
     digest = id_digest(ctx.crypto, document.type, document.number)
+    hint.digest, hint.school_id = digest, school.id
     await check_not_duplicate(session, digest, school_id=school.id)
 
     area = await district_code(session, school.district_id)

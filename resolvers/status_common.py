@@ -125,6 +125,7 @@ async def apply_change(
     *,
     effective: dt.date,
     requested_by: str | None = None,
+    decided: bool = True,
     workflow_id: int | None = None,
     enrolment_id: int | None = None,
     reason: str | None = None,
@@ -132,7 +133,9 @@ async def apply_change(
     note: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> StatusChange:
-    """Move the student's status by ``category`` and log the change.
+    """Move the student's status by ``category`` and log the change: asked for
+    by ``requested_by`` (the caller by default) and decided by the caller
+    unless ``decided`` is false (an application).
 
     The status is compared and set in one statement: a change racing another
     on the same student finds the status moved and gets a conflict."""
@@ -147,7 +150,7 @@ async def apply_change(
     if getattr(result, "rowcount", 1) != 1:
         raise Conflict()
     set_committed_value(state.student, "status", after.value)
-    decided = ctx.principal.subject if requested_by is not None else None
+    decided_by = ctx.principal.subject if decided else None
     change = StatusChange(
         student_id=state.student.id,
         enrolment_id=enrolment_id or (state.enrolment.id if state.enrolment else None),
@@ -158,7 +161,7 @@ async def apply_change(
         from_status=before.value,
         to_status=after.value,
         requested_by=requested_by or ctx.principal.subject,
-        decided_by=decided,
+        decided_by=decided_by,
         documents=list(documents or []),
         note=note,
         details=details or {},
@@ -265,3 +268,53 @@ async def class_at(
         )
     return klass
 
+
+async def last_placement(
+    session: AsyncSession, state: StudentState
+) -> Placement | None:
+    """The open placement, or the latest one of the active episode (a suspended
+    student has none open: 第二十一条, on no class roll while suspended)."""
+    if state.placement is not None or state.enrolment is None:
+        return state.placement
+    found: Placement | None = await session.scalar(
+        select(Placement)
+        .where(Placement.enrolment_id == state.enrolment.id)
+        .order_by(Placement.start_date.desc(), Placement.id.desc())
+        .limit(1)
+    )
+    return found
+
+
+async def current_grade(session: AsyncSession, state: StudentState) -> int:
+    placement = await last_placement(session, state)
+    if placement is None:
+        raise RuleViolation(
+            "NO_CLASS_PLACEMENT", "该学生尚未编入年级和班级。", field=["studentNumber"]
+        )
+    return placement.grade
+
+
+async def last_school(session: AsyncSession, state: StudentState) -> School | None:
+    """The school of the active episode, or of the latest one that ended."""
+    if state.school is not None:
+        return state.school
+    latest = await session.scalar(
+        select(Enrolment)
+        .where(Enrolment.student_id == state.student.id)
+        .order_by(Enrolment.entry_date.desc(), Enrolment.id.desc())
+        .limit(1)
+    )
+    return await session.get(School, latest.school_id) if latest else None
+
+
+async def require_last_school(
+    session: AsyncSession, ctx: RequestContext, state: StudentState
+) -> School | None:
+    """Like ``require_scope``, but a school also acts for a student whose last
+    episode there has ended (a dropout, a student who left)."""
+    school = await last_school(session, state)
+    if ctx.principal.role is Role.DISTRICT_OFFICER:
+        require_scope(ctx, state)
+    elif school is None or school.code != ctx.principal.school:
+        raise NotFound()
+    return school

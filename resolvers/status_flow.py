@@ -233,4 +233,3 @@ async def close_workflow(
 def with_payload(workflow: Workflow, **values: Any) -> None:
     """Add keys to the JSON payload (assigned anew so that the change is seen)."""
     workflow.payload = {**workflow.payload, **values}
-

@@ -9,7 +9,9 @@ an error on its own path.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 import strawberry
 from sqlalchemy import select
@@ -150,7 +152,7 @@ class StudentArchive(_Linked):
             raise refused(violation) from None
         return summary_type(summary)
 
-    async def _load(self, info: Info, name: str) -> list[object]:
+    async def _load(self, info: Info, name: str) -> list[Any]:
         ctx: RequestContext = info.context
         return await archive_reads.load(ctx, name, self.student_id)
 
@@ -161,7 +163,7 @@ class StudentArchive(_Linked):
 )
 class SanctionAuditEntry:
     id: strawberry.ID = classified(A.OPERATIONS)
-    kind: SanctionKindEnum | None = classified(A.OPERATIONS)  # type: ignore[valid-type]
+    kind: SanctionKindEnum | None = classified(A.OPERATIONS)
     reason: str | None = classified(A.OPERATIONS)
     decided_on: date | None = classified(A.OPERATIONS)
     entered_by: str | None = classified(A.OPERATIONS)
@@ -204,7 +206,7 @@ class ArchiveQuery(AttendanceQuery, GraduationQuery):
             .where(Student.student_number == student_number.strip().upper())
             .order_by(Sanction.decided_on, Sanction.id)
         )
-        rows = (await ctx.execute(stmt)).all()
+        rows: Sequence[Any] = (await ctx.execute(stmt)).all()
         for _, student_id in rows[:1]:
             ctx.audit.read(student_id, "Query.sanctionHistory")
         return [_audit_entry(row) for row, _ in rows]

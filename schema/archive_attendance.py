@@ -10,6 +10,7 @@ from strawberry.types import Info
 from db.models import AttendanceMark, Student
 from resolvers import archive_attendance as attendance_reads
 from resolvers.context import RequestContext
+from resolvers.errors import NotFound
 from resolvers.scope import relation_for
 from rules.access import AccessClass, DisclosureCategory, Relation
 from rules.attendance import AttendanceKind, AttendanceSummary
@@ -22,7 +23,6 @@ from schema.archive_types import (
     refused,
     to_enum,
 )
-from schema.errors import NotFound
 from schema.node import from_global_id
 from schema.permissions import classified
 from schema.records import _Linked
@@ -34,9 +34,9 @@ DIRECTORY = AccessClass.DIRECTORY
 @strawberry.type(name="AttendanceEntry", description="One school day's mark.")
 class AttendanceEntry(_Linked):
     day: date | None = _mark("The school day, a date in Asia/Shanghai.")
-    kind: AttendanceKindEnum | None = _mark()  # type: ignore[valid-type]
+    kind: AttendanceKindEnum | None = _mark()
     kind_label: str | None = _mark()
-    also_kind: AttendanceKindEnum | None = _mark("早退 on a day also 迟到.")  # type: ignore[valid-type]
+    also_kind: AttendanceKindEnum | None = _mark("早退 on a day also 迟到.")
     at: datetime | None = _mark("When the mark was taken (timezone-aware).")
     class_id: int | None = _mark("The class the student sat in that day.")
     note: str | None = _mark()

@@ -149,10 +149,10 @@ def evaluation_entry(row: Evaluation, relation: Relation) -> EvaluationEntry:
 )
 class AwardEntry(_Linked):
     id: strawberry.ID | None = _award()
-    form: AwardFormEnum | None = _award()  # type: ignore[valid-type]
+    form: AwardFormEnum | None = _award()
     form_label: str | None = _award()
     title: str | None = _award()
-    level: AwardLevelEnum | None = _award()  # type: ignore[valid-type]
+    level: AwardLevelEnum | None = _award()
     level_label: str | None = _award()
     body: str | None = _award("Awarding body.")
     awarded_on: date | None = _award()
@@ -189,7 +189,7 @@ def award_entry(row: Award, relation: Relation) -> AwardEntry:
 )
 class SanctionEntry(_Linked):
     id: strawberry.ID | None = _sanction()
-    kind: SanctionKindEnum | None = _sanction()  # type: ignore[valid-type]
+    kind: SanctionKindEnum | None = _sanction()
     kind_label: str | None = _sanction()
     reason: str | None = _sanction()
     decided_on: date | None = _sanction()
@@ -212,13 +212,13 @@ def sanction_entry(row: Sanction, relation: Relation) -> SanctionEntry:
 @strawberry.type(name="AidEntry", description="享受资助信息 (第十一条（六）).")
 class AidEntry(_Linked):
     id: strawberry.ID | None = _aid()
-    kind: AidKindEnum | None = _aid()  # type: ignore[valid-type]
+    kind: AidKindEnum | None = _aid()
     kind_label: str | None = _aid()
     name: str | None = _aid()
     for_date: date | None = _aid("Start of the term or year paid for.")
-    period: AidPeriodEnum | None = _aid()  # type: ignore[valid-type]
+    period: AidPeriodEnum | None = _aid()
     amount: Decimal | None = _aid("元.")
-    stage: SchoolStageEnum | None = _aid()  # type: ignore[valid-type]
+    stage: SchoolStageEnum | None = _aid()
     boarding: bool | None = _aid()
     meal_days: int | None = _aid()
     hardship_recognized: bool | None = _aid("经认定的家庭经济困难学生.")
@@ -256,7 +256,7 @@ class CourseResultEntry(_Linked):
     term: int | None = _result()
     attempt: int | None = _result("1 for the first sitting, 2+ for 补考.")
     score: Decimal | None = _result()
-    level: ResultLevelEnum | None = _result()  # type: ignore[valid-type]
+    level: ResultLevelEnum | None = _result()
     passed: bool | None = _result("合格 under 第三十二条.")
     provenance: ProvenanceType | None = _result()
 

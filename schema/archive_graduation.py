@@ -16,6 +16,7 @@ from db.models import CertificateProof, GraduationCertificate
 from resolvers import archive as archive_reads
 from resolvers import archive_graduation as graduation_reads
 from resolvers.context import RequestContext
+from resolvers.errors import NotFound
 from rules.access import AccessClass, DisclosureCategory, Relation
 from rules.graduation import is_proof_confirmed
 from schema.archive_types import (
@@ -25,7 +26,6 @@ from schema.archive_types import (
     provenance,
     to_enum,
 )
-from schema.errors import NotFound
 from schema.node import to_global_id
 from schema.permissions import classified
 from schema.records import _Linked
@@ -79,7 +79,7 @@ class CertificateEntry(_Linked):
         return self.row.year
 
     @_cert()
-    def stage(self) -> SchoolStageEnum | None:  # type: ignore[valid-type]
+    def stage(self) -> SchoolStageEnum | None:
         return to_enum(SchoolStageEnum, self.row.stage)
 
     @_cert()

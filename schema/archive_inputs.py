@@ -69,8 +69,8 @@ class RecordEvaluationPayload:
 @strawberry.input
 class RecordAwardInput:
     student_number: str
-    form: AwardFormEnum  # type: ignore[valid-type]
-    level: AwardLevelEnum  # type: ignore[valid-type]
+    form: AwardFormEnum
+    level: AwardLevelEnum
     awarded_on: date
     title: str | None = None
     body: str | None = strawberry.field(default=None, description="Awarding body.")
@@ -129,7 +129,7 @@ class RecordAttendanceInput:
         description="When the mark is taken, with its offset; the school day is "
         "its date in Asia/Shanghai."
     )
-    kind: AttendanceKindEnum  # type: ignore[valid-type]
+    kind: AttendanceKindEnum
     note: str | None = None
     client_request_id: str | None = None
 
@@ -146,7 +146,7 @@ class CourseResultInput:
     school_year: int
     term: int
     score: Decimal | None = None
-    level: ResultLevelEnum | None = None  # type: ignore[valid-type]
+    level: ResultLevelEnum | None = None
     attempt: int = 1
 
 
@@ -228,15 +228,15 @@ class CertificateProofPayload:
 @strawberry.input
 class RecordAidInput:
     student_number: str
-    kind: AidKindEnum  # type: ignore[valid-type]
+    kind: AidKindEnum
     for_date: date = strawberry.field(
         description="Start of the term or school year the aid is for."
     )
     amount: Decimal | None = None
-    period: AidPeriodEnum | None = strawberry.field(  # type: ignore[valid-type]
+    period: AidPeriodEnum | None = strawberry.field(
         default=None, description="SCHOOL_YEAR when left out."
     )
-    stage: SchoolStageEnum | None = None  # type: ignore[valid-type]
+    stage: SchoolStageEnum | None = None
     boarding: bool = False
     meal_days: int | None = None
     hardship_recognized: bool = False

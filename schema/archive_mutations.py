@@ -136,7 +136,9 @@ class ArchiveMutation:
         rows = await _written(ctx, Evaluation, outcome)
         missing = evaluation.missing_dimensions(r.dimension for r in rows)
         return inp.RecordEvaluationPayload(
-            evaluations=[evaluation_entry(r, _relation(ctx)) for r in rows],
+            evaluations=[evaluation_entry(r, _relation(ctx)) for r in rows]
+            if outcome.result is not None
+            else None,
             missing_dimensions=[d.value for d in missing] if rows else None,
             user_errors=_user_errors(outcome),
         )
@@ -299,7 +301,9 @@ class ArchiveMutation:
         )
         rows = await _written(ctx, CourseResult, outcome)
         return inp.RecordCourseResultsPayload(
-            results=[result_entry(r, _relation(ctx)) for r in rows],
+            results=[result_entry(r, _relation(ctx)) for r in rows]
+            if outcome.result is not None
+            else None,
             user_errors=_user_errors(outcome),
         )
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import strawberry
 
+from resolvers.errors import ClientError
 from rules.access import AccessClass, DisclosureCategory
 from rules.aid import AidKind, AidPeriod
 from rules.archive import ArchiveCategory, SchoolStage
@@ -15,7 +16,6 @@ from rules.attendance import AttendanceKind
 from rules.conduct import AwardForm, AwardLevel, SanctionKind
 from rules.errors import RuleViolation
 from rules.graduation import ResultLevel
-from schema.errors import ClientError
 from schema.permissions import classified
 
 DIRECTORY = AccessClass.DIRECTORY
@@ -25,10 +25,8 @@ def _mirror(source: type[Enum], description: str) -> Any:
     # A GraphQL enum with the rule enum's names and values; the rule enum itself
     # stays free of GraphQL (rules import nothing of the project).
     members = {member.name: member.value for member in source}
-    return strawberry.enum(
-        Enum(source.__name__, members),  # type: ignore[misc]
-        description=description,
-    )
+    mirrored = Enum(source.__name__, members)  # type: ignore[misc]
+    return strawberry.enum(mirrored, description=description)
 
 
 AttendanceKindEnum = _mirror(

@@ -30,7 +30,9 @@ INTERNAL_MESSAGE = "服务器内部错误，请联系管理员并提供请求编
 TOKEN_LIMIT_MARK = "Document contains more than"
 HIDDEN = "(hidden)"
 # graphql-core quotes schema names in its messages: 'Query.student', 'String!'.
-_QUOTED = re.compile(r"'([^']*)'")
+# A quoted name holds no blank, so an apostrophe in a value the client sent
+# cannot pair with the quote before a schema name and leave it unquoted.
+_QUOTED = re.compile(r"'([^'\s]+)'")
 _NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
 _SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
 # The built-in scalars are in every schema: naming them discloses nothing.

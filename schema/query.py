@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 from strawberry.types import Info
 
@@ -41,7 +43,8 @@ class PrincipalType:
         if ctx.principal.class_id is None:
             return _student_connection([], False, StudentFilter(class_id=-1))
         flt = StudentFilter(class_id=ctx.principal.class_id)
-        return await _students(ctx, flt, first, after)
+        wants = _selects(info.selected_fields, GUARDIAN_FIELDS)
+        return await _students(ctx, flt, first, after, wants_guardians=wants)
 
 
 def _student_connection(
@@ -60,13 +63,33 @@ def _student_connection(
 
 
 async def _students(
-    ctx: RequestContext, flt: StudentFilter, first: int | None, after: str | None
+    ctx: RequestContext,
+    flt: StudentFilter,
+    first: int | None,
+    after: str | None,
+    *,
+    wants_guardians: bool = False,
 ) -> StudentConnection:
     size = page_size(first)
     views, has_next = await record_reads.student_page(
         ctx, flt, first=size, after_id=decode_cursor(after)
     )
+    if wants_guardians:
+        await record_reads.attach_guardians(ctx, views)
     return _student_connection(views, has_next, flt)
+
+
+GUARDIAN_FIELDS = frozenset({"guardians", "guardianPhone"})
+
+
+def _selects(selections: list[Any], names: frozenset[str]) -> bool:
+    """Whether any field named in ``names`` is selected at any depth."""
+    for selection in selections:
+        if getattr(selection, "name", None) in names:
+            return True
+        if _selects(getattr(selection, "selections", None) or [], names):
+            return True
+    return False
 
 
 @strawberry.type
@@ -153,7 +176,8 @@ class CoreQuery:
             class_id=_class_pk(class_id),
             status=status.value if status else None,
         )
-        return await _students(info.context, flt, first, after)
+        wants = _selects(info.selected_fields, GUARDIAN_FIELDS)
+        return await _students(info.context, flt, first, after, wants_guardians=wants)
 
 
 def _class_pk(class_id: str | None) -> int | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 from strawberry.types import Info
@@ -201,22 +201,15 @@ class StudentType(Node, _Linked):
         return self.view.placement.grade if self.view.placement else None
 
     @classified(DIRECTORY, name="class")
-    async def school_class(self, info: Info) -> SchoolClassType | None:
-        placement = self.view.placement
-        if placement is None:
-            return None
-        ctx: RequestContext = info.context
-        row = await ctx.loader("classes_by_id", classes_by_id).load(placement.class_id)
-        return SchoolClassType(row=row)
+    def school_class(self, info: Info) -> SchoolClassType | None:
+        # Plain resolvers: the page query brought the rows; no await needed.
+        klass = self.view.school_class
+        return SchoolClassType(row=klass) if klass is not None else None
 
     @classified(DIRECTORY, description="School of the active episode.")
-    async def school(self, info: Info) -> SchoolType | None:
-        enrolment = self.view.enrolment
-        if enrolment is None:
-            return None
-        ctx: RequestContext = info.context
-        row = await ctx.loader("schools_by_id", schools_by_id).load(enrolment.school_id)
-        return SchoolType(row=row)
+    def school(self, info: Info) -> SchoolType | None:
+        school = self.view.school
+        return SchoolType(row=school) if school is not None else None
 
     @classified(DIRECTORY, description="Every episode, oldest first (history).")
     async def enrolments(self, info: Info) -> list[EnrolmentType]:
@@ -287,10 +280,21 @@ class StudentType(Node, _Linked):
         return guardians[0].phone if guardians else None
 
     @classified(IDENTITY, BASIC, description="Up to two family members/guardians.")
-    async def guardians(self, info: Info) -> list[GuardianType] | None:
+    def guardians(self, info: Info) -> list[GuardianType] | None:
+        rows = self.view.guardians
+        if rows is None:
+            # Not brought with the page: load through the batch loader. The
+            # awaitable is completed by the executor like an async resolver's.
+            return cast("list[GuardianType]", self._wrap_guardians(info))
+        return self._guardian_types(rows)
+
+    async def _wrap_guardians(self, info: Info) -> list[GuardianType]:
+        return self._guardian_types(await self._guardian_rows(info))
+
+    def _guardian_types(self, rows: list[Guardian]) -> list[GuardianType]:
         return [
             GuardianType(row=g, student_id=self.row.id, relation=self.relation)
-            for g in await self._guardian_rows(info)
+            for g in rows
         ]
 
     @classified(HEALTH, DisclosureCategory.HEALTH, description="健康状况 code.")
@@ -336,6 +340,8 @@ class StudentType(Node, _Linked):
         return student_archive(self.row.id, self.relation)
 
     async def _guardian_rows(self, info: Info) -> list[Guardian]:
+        if self.view.guardians is not None:
+            return self.view.guardians
         ctx: RequestContext = info.context
         loader = ctx.loader("guardians_by_student", guardians_by_student)
         rows: list[Guardian] = await loader.load(self.row.id)

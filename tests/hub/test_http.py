@@ -21,14 +21,14 @@ from sqlalchemy.exc import OperationalError
 import resolvers.access
 from db.engine import make_engine
 from db.models import AuditEvent
-from hub.app import create_app
 from hub import http as transport
+from hub.app import create_app
 from hub.auth import mint_token
 from hub.limits import RateLimiter
 from hub.settings import Environment, Settings
 from rules.access import Principal, Role
-from schema.build import INTERNAL_MESSAGE
-from tests.conftest import Hub
+from schema.build import INTERNAL_MESSAGE, hide_unknown_names
+from tests.conftest import Hub, is_postgres
 
 REGISTRAR = Principal("reg-1", Role.REGISTRAR, school="2103110001")
 OFFICER = Principal("officer-1", Role.DISTRICT_OFFICER, district="210311")
@@ -135,8 +135,7 @@ async def test_wrong_variable_type_is_refused(hub: Hub) -> None:
     query = "query Q($n: String!) { student(studentNumber: $n) { name } }"
     response = await _post(hub, {"query": query, "variables": {"n": 5}})
     message = (
-        "Variable '$n' got invalid value 5; "
-        "String cannot represent a non string value: 5"
+        "Variable '$n' has invalid value: String cannot represent a non string value: 5"
     )
     assert _answer(response) == (
         400,
@@ -188,9 +187,7 @@ async def test_unacceptable_accept_is_406(hub: Hub) -> None:
 
 
 async def test_plain_json_accept_keeps_status_200(hub: Hub) -> None:
-    response = await _post(
-        hub, {"query": "{ nope }"}, accept="application/json"
-    )
+    response = await _post(hub, {"query": "{ nope }"}, accept="application/json")
     assert _answer(response) == (
         200,
         "application/json",
@@ -208,7 +205,10 @@ async def test_plain_json_accept_keeps_status_200(hub: Hub) -> None:
 
 async def test_answers_are_never_cached(hub: Hub) -> None:
     response = await _post(hub, {"query": ME})
-    cache = response.headers["cache-control"], response.headers["x-content-type-options"]
+    cache = (
+        response.headers["cache-control"],
+        response.headers["x-content-type-options"],
+    )
     assert (response.json(), cache) == (
         {"data": {"me": {"subject": "reg-1"}}},
         ("no-store", "nosniff"),
@@ -374,8 +374,7 @@ async def test_rate_limit_answers_429_retry_after(hub: Hub) -> None:
 async def test_failed_logins_are_rate_limited(hub: Hub) -> None:
     hub.state.rate_limiter = RateLimiter(2, clock=lambda: 0.0)
     statuses = [
-        (await _post(hub, {"query": ME}, principal=None)).status_code
-        for _ in range(3)
+        (await _post(hub, {"query": ME}, principal=None)).status_code for _ in range(3)
     ]
     welcome = await _post(hub, {"query": ME})
     assert (statuses, welcome.status_code) == ([401, 401, 429], 200)
@@ -387,15 +386,17 @@ async def test_failed_logins_are_rate_limited(hub: Hub) -> None:
 async def test_c13_form_and_multipart_posts_are_415(hub: Hub) -> None:
     headers = _headers(OFFICER, hub, origin="https://evil.example")
     operations = json.dumps({"query": REGISTER})
-    form = await hub.client.post(
-        "/graphql", data={"query": REGISTER}, headers=headers
-    )
+    form = await hub.client.post("/graphql", data={"query": REGISTER}, headers=headers)
     multipart = await hub.client.post(
         "/graphql",
         files={"operations": (None, operations), "map": (None, "{}")},
         headers=headers,
     )
-    refused = (415, GQL, _problem("UNSUPPORTED_MEDIA", "请求体必须是 application/json。"))
+    refused = (
+        415,
+        GQL,
+        _problem("UNSUPPORTED_MEDIA", "请求体必须是 application/json。"),
+    )
     assert (_answer(form), _answer(multipart)) == (refused, refused)
     await _assert_healthy(hub)
 
@@ -555,18 +556,31 @@ async def test_c14_argument_suggestions_hidden_in_prod(prod_hub: Hub) -> None:
 
 async def test_c14_input_field_names_hidden_in_prod(prod_hub: Hub) -> None:
     variables = {"input": {"documentNumbr": "X"}}
-    query = "mutation M($input: RevokeApprovalInput!) { revokeApproval(input: $input) { userErrors { code } } }"
+    query = (
+        "mutation M($input: RevokeApprovalInput!) "
+        "{ revokeApproval(input: $input) { userErrors { code } } }"
+    )
     response = await _post(prod_hub, {"query": query, "variables": variables}, OFFICER)
     status, media, body = _answer(response)
     assert (status, media, [e["message"] for e in body["errors"]]) == (
         400,
         GQL,
         [
-            "Variable '$input' got invalid value {'documentNumbr': 'X'}; "
-            "Field 'documentNumbr' is not defined by type (hidden).",
-            "Variable '$input' got invalid value {'documentNumbr': 'X'}; "
-            "Field (hidden) of required type 'String!' was not provided.",
+            "Variable '$input' has invalid value: Expected value of type "
+            "'RevokeApprovalInput' to include required field (hidden), "
+            "found: {'documentNumbr': 'X'}.",
+            "Variable '$input' has invalid value: Expected value of type "
+            "'RevokeApprovalInput' not to include unknown field 'documentNumbr'. "
+            "Found: {'documentNumbr': 'X'}.",
         ],
+    )
+
+
+def test_c14_apostrophe_cannot_unhide_names() -> None:
+    message = "Field 'x' got \"O'Brien\" for type 'Secret'. Did you mean 'y'?"
+    known = frozenset({"x", "O", "Brien"})
+    assert hide_unknown_names(message, known) == (
+        "Field 'x' got \"O'Brien\" for type (hidden)."
     )
 
 
@@ -645,7 +659,9 @@ async def test_c14_db_error_is_masked_and_logged_once(
             "validTo": "2026-06-30",
         }
     }
-    response = await _post(prod_hub, {"query": REGISTER, "variables": variables}, OFFICER)
+    response = await _post(
+        prod_hub, {"query": REGISTER, "variables": variables}, OFFICER
+    )
     body = response.json()
     request_id = body["errors"][0]["extensions"]["requestId"]
     logged = _errors_logged(caplog)
@@ -659,9 +675,46 @@ async def test_c14_db_error_is_masked_and_logged_once(
             f"unexpected error request_id={request_id} path=['registerApproval']",
         )
     ]
-    assert isinstance(logged[0].exc_info[1] if logged[0].exc_info else None, OperationalError)
-    assert [w for w in ("UPDATE", "students", "Traceback", ID_NUMBER, "locked")
-            if w in response.text] == []
+    assert isinstance(
+        logged[0].exc_info[1] if logged[0].exc_info else None, OperationalError
+    )
+    assert [
+        w
+        for w in ("UPDATE", "students", "Traceback", ID_NUMBER, "locked")
+        if w in response.text
+    ] == []
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(not is_postgres(), reason="SQLite does not enforce lengths")
+async def test_c14_oversized_value_db_error_is_masked(
+    demo: Hub, caplog: pytest.LogCaptureFixture
+) -> None:
+    variables = {
+        "input": {
+            "documentNumber": "千教学籍〔2026〕9号",
+            "authority": "千山区教育局" * 2_000,
+            "approver": "局长",
+            "requestingParty": "区卫健局",
+            "purpose": "疫苗接种查验",
+            "categories": ["HEALTH"],
+            "studentNumbers": [await _first_student_number(demo)],
+            "validFrom": "2026-03-01",
+            "validTo": "2026-06-30",
+        }
+    }
+    response = await _post(demo, {"query": REGISTER, "variables": variables}, OFFICER)
+    body = response.json()
+    request_id = body["errors"][0]["extensions"]["requestId"]
+    logged = _errors_logged(caplog)
+    leaked = [
+        w for w in ("INSERT", "approvals", "Traceback", "varying") if w in response.text
+    ]
+    assert (body, leaked, [r.name for r in logged]) == (
+        _internal(request_id, ["registerApproval"]),
+        [],
+        ["schema.build"],
+    )
 
 
 async def test_audit_failure_withholds_whole_answer(

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 16:54:38.082266
+Create Date: 2026-12-03 16:58:13.049590
 """
 
 from collections.abc import Sequence
