@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -17,7 +18,7 @@ from starlette.routing import Route
 from db.crypto import FieldCrypto
 from db.engine import make_engine, make_sessionmaker
 from db.migrate import current_revision, head_revision
-from hub.http import graphql_endpoint
+from hub.http import graphql_endpoint, internal_error_response
 from hub.limits import RateLimiter
 from hub.record_card import record_card_endpoint
 from hub.settings import Settings
@@ -68,7 +69,18 @@ def create_app(settings: Settings) -> Starlette:
             methods=["GET"],
         ),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={Exception: unexpected_error},
+    )
+
+
+async def unexpected_error(request: Request, exc: Exception) -> Response:
+    """The last resort outside GraphQL execution: masked, logged once."""
+    request_id = uuid.uuid4().hex[:16]
+    logger.error("unhandled error request_id=%s", request_id, exc_info=exc)
+    return internal_error_response(request_id)
 
 
 async def healthz(request: Request) -> Response:

@@ -170,11 +170,10 @@ async def test_c19_entered_in_error_leaves_entry_check(
     assert after["unmappedDoses"] == 1
     async with sessionmaker() as session:
         rejected = (await session.scalars(select(QuarantinedRecord))).one()
-        statuses = dict(
-            (await session.execute(
-                select(VaccinationDose.source_record_id, VaccinationDose.status)
-            )).tuples().all()
+        found = await session.execute(
+            select(VaccinationDose.source_record_id, VaccinationDose.status)
         )
+        statuses = {record_id: status for record_id, status in found}
     assert (rejected.source_record_id, rejected.reason) == ("imm-5", "IMM_1")
     assert statuses["imm-3"] == "entered-in-error"
     assert await count(sessionmaker, VaccinationDose) == 6
@@ -189,7 +188,9 @@ async def test_feed_entered_in_error_withdraws_counted_dose(
     await seed_students(sessionmaker, crypto, [student])
     simulators = build_simulators([student], as_of=date(2025, 9, 1))
     dose = next(
-        r for r in simulators.health.vaccinations.current() if r["vaccine"] == "BCG"
+        r
+        for r in simulators.health.vaccinations.current()
+        if r["id"].endswith("-HepB-1")
     )
     async with serving(simulators) as systems:
         runner = make_runner(sessionmaker, crypto, systems)
@@ -199,8 +200,8 @@ async def test_feed_entered_in_error_withdraws_counted_dose(
         await runner.run(["vaccinations"])
         [after] = (await hub.data(CHECK, REGISTRAR))["vaccinationEntryCheck"]
 
-    bcg = [m for m in after["missingDoses"] if m["series"] == "BCG"]
-    assert [m for m in before["missingDoses"] if m["series"] == "BCG"] == []
-    assert [(m["doseNumber"], m["dueOn"]) for m in bcg] == [
+    hep_b = [m for m in after["missingDoses"] if m["series"] == "HepB"]
+    assert [m for m in before["missingDoses"] if m["series"] == "HepB"] == []
+    assert [(m["doseNumber"], m["dueOn"]) for m in hep_b] == [
         (1, student.birth_date.isoformat())
     ]
