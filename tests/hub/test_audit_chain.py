@@ -136,3 +136,26 @@ async def test_key_rotation_reencrypts(demo: Hub) -> None:
     assert number is not None and row[0] is not None
     assert crypto.decrypt(row[0]) == number[1:]
     assert row[1] == crypto.lookup_hash(number[1:])
+
+
+AUDIT_QUERY = "{ auditEvents(first: 5) { action outcome fields role principal } }"
+
+
+async def test_auditor_reads_the_log(demo: Hub) -> None:
+    await demo.data(READ_IDS, OFFICER)
+    auditor = Principal("aud", Role.AUDITOR)
+    data = await demo.data(AUDIT_QUERY, auditor)
+    assert data["auditEvents"][0] == {
+        "action": "READ",
+        "outcome": "READ",
+        "fields": ["Student.idNumber"],
+        "role": "district_officer",
+        "principal": "officer",
+    }
+
+
+async def test_registrar_may_not_read_the_log(demo: Hub) -> None:
+    registrar = Principal("r", Role.REGISTRAR, school="2103110001")
+    body = (await demo.gql(AUDIT_QUERY, registrar)).json()
+    assert body["data"] == {"auditEvents": None}
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN_FIELD"]

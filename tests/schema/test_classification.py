@@ -60,3 +60,17 @@ def test_c12_sensitive_fields_carry_the_guard(graphql_schema: GraphQLSchema) -> 
     assert {"Student.idNumber", "Guardian.idNumber", "Student.guardianPhone"} <= set(
         exposed
     )
+
+
+RANKING_WORDS = ("score", "rank", "order", "sort", "grade_point", "result")
+
+
+def test_no_argument_sorts_or_filters_by_score(graphql_schema: GraphQLSchema) -> None:
+    """第二十八条: nothing ranks students or lists them by score."""
+    offending = [
+        f"{type_name}.{field_name}({arg})"
+        for type_name, field_name, field in _object_fields(graphql_schema)
+        for arg in field.args
+        if any(word in arg.lower() for word in RANKING_WORDS)
+    ]
+    assert offending == []

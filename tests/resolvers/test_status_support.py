@@ -1,0 +1,176 @@
+"""Shared pieces of the status tests: principals, the clock, picking demo
+students and running the status mutations through GraphQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from db.models import (
+    Enrolment,
+    Placement,
+    School,
+    SchoolClass,
+    StatusChange,
+    Student,
+)
+from rules.access import Principal, Role
+from rules.status import StudentStatus, transition
+from rules.status import ChangeCategory
+from tests.conftest import Hub
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+DISTRICT = "210311"
+SCHOOL_A = "2103110001"  # urban public primary
+SCHOOL_B = "2103110002"  # urban public primary
+SCHOOL_C = "2103110003"  # rural public primary
+JUNIOR = "2103110011"
+OFFICER = Principal("officer-1", Role.DISTRICT_OFFICER, district=DISTRICT)
+
+
+def registrar(school: str) -> Principal:
+    return Principal(f"reg-{school}", Role.REGISTRAR, school=school)
+
+
+def leader(school: str, n: int = 1) -> Principal:
+    return Principal(f"lead{n}-{school}", Role.SCHOOL_LEADER, school=school)
+
+
+def set_clock(hub: Hub, day: dt.date, hour: int = 10, minute: int = 0) -> None:
+    instant = dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=SHANGHAI)
+    hub.state.clock = lambda: instant
+
+
+PAYLOAD = """
+  workflow { id kind state openedOn details
+    steps { name ownerRole ownerUnit dueDate decision decidedOn }
+    openStep { name ownerUnit dueDate } }
+  changes { category fromStatus toStatus effectiveDate requestedBy decidedBy
+    documents details }
+  userErrors { code message field article }
+"""
+
+
+async def mutate(
+    hub: Hub, name: str, principal: Principal, given: dict[str, Any]
+) -> dict[str, Any]:
+    """Run one status mutation; the payload (GraphQL errors fail the test)."""
+    title = name[0].upper() + name[1:]
+    query = (
+        f"mutation M($input: {title}Input!) {{ {name}(input: $input) {{ {PAYLOAD} }} }}"
+    )
+    data = await hub.data(query, principal, {"input": given})
+    payload: dict[str, Any] = data[name]
+    return payload
+
+
+def codes(payload: dict[str, Any]) -> list[tuple[str, str | None]]:
+    return [(e["code"], e["article"]) for e in payload["userErrors"]]
+
+
+async def pick_student(
+    hub: Hub,
+    school: str,
+    grade: int,
+    *,
+    local: bool | None = True,
+    skip: int = 0,
+) -> Student:
+    """A demo student in ``grade`` at ``school``; ``local`` picks by 户籍."""
+    async with hub.state.sessionmaker() as session:
+        stmt = (
+            select(Student)
+            .join(Enrolment, Enrolment.student_id == Student.id)
+            .join(School, School.id == Enrolment.school_id)
+            .join(Placement, Placement.enrolment_id == Enrolment.id)
+            .where(
+                School.code == school,
+                Placement.grade == grade,
+                Enrolment.exit_date.is_(None),
+                Student.status == "STUDYING",
+            )
+            .order_by(Student.id)
+        )
+        rows = list((await session.scalars(stmt)).all())
+    if local is not None:
+        rows = [r for r in rows if (r.household_place_code == DISTRICT) is local]
+    return rows[skip]
+
+
+async def class_pk(hub: Hub, school: str, name: str, year: int = 2026) -> int:
+    async with hub.state.sessionmaker() as session:
+        found = await session.scalar(
+            select(SchoolClass.id)
+            .join(School, School.id == SchoolClass.school_id)
+            .where(
+                School.code == school,
+                SchoolClass.name == name,
+                SchoolClass.school_year == year,
+            )
+        )
+    assert found is not None
+    return found
+
+
+async def episodes(hub: Hub, student_id: int) -> list[tuple[str, str, str | None]]:
+    """(school code, entry, exit) of every episode, oldest first."""
+    async with hub.state.sessionmaker() as session:
+        rows = await session.execute(
+            select(School.code, Enrolment.entry_date, Enrolment.exit_date)
+            .join(School, School.id == Enrolment.school_id)
+            .where(Enrolment.student_id == student_id)
+            .order_by(Enrolment.entry_date, Enrolment.id)
+        )
+        return [
+            (code, entry.isoformat(), exit.isoformat() if exit else None)
+            for code, entry, exit in rows
+        ]
+
+
+async def status_of(hub: Hub, student_id: int) -> str:
+    async with hub.state.sessionmaker() as session:
+        student = await session.get_one(Student, student_id)
+        return student.status
+
+
+async def log_categories(hub: Hub, student_id: int) -> list[str]:
+    async with hub.state.sessionmaker() as session:
+        rows = await session.scalars(
+            select(StatusChange.category)
+            .where(StatusChange.student_id == student_id)
+            .order_by(StatusChange.id)
+        )
+        return list(rows)
+
+
+async def replays(hub: Hub, student_id: int) -> bool:
+    """The log, replayed through the transition table, ends at the status."""
+    async with hub.state.sessionmaker() as session:
+        student = await session.get_one(Student, student_id)
+        rows = list(
+            await session.scalars(
+                select(StatusChange)
+                .where(StatusChange.student_id == student_id)
+                .order_by(StatusChange.id)
+            )
+        )
+    status: StudentStatus | None = (
+        StudentStatus(rows[0].from_status) if rows and rows[0].from_status else None
+    )
+    if not rows:
+        status = StudentStatus(student.status)
+    for row in rows:
+        before = StudentStatus(row.from_status) if row.from_status else None
+        if before != status:
+            return False
+        status = transition(status, ChangeCategory(row.category))
+        if status.value != row.to_status:
+            return False
+    return status is not None and status.value == student.status
+
+
+TRANSFER_DOCS = ["CONTACT_FORM", "GUARDIAN_ID", "HOUSEHOLD_REGISTER"]
+ASSIGNED_DOCS = ["CONTACT_FORM", "GUARDIAN_ID", "RESIDENCE_PROOF", "EMPLOYMENT_PROOF"]
