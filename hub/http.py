@@ -31,7 +31,7 @@ from strawberry.types.graphql import OperationType
 from hub.auth import AuthError, bearer, read_token
 from hub.limits import RateLimited
 from hub.state import HubState
-from resolvers.access import load_grant, write_audit
+from resolvers.access import load_grant, note_invalid_grant, write_audit
 from resolvers.context import RequestContext
 from rules.access import Principal
 from schema.build import INTERNAL_MESSAGE, is_expected, masked
@@ -259,6 +259,7 @@ async def _run(
 ) -> ExecutionResult:
     try:
         ctx.grant = await load_grant(ctx)
+        note_invalid_grant(ctx)
         result = await state.schema.execute(
             gql.query,
             variable_values=gql.variables,

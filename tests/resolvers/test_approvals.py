@@ -158,3 +158,20 @@ async def _denials(hub: Hub) -> list[AuditEvent]:
             .order_by(AuditEvent.id)
         )
         return list(rows)
+
+
+async def test_expired_approval_list_leaves_denial(demo: Hub) -> None:
+    numbers = await _students(demo, 1)
+    yesterday = date.today() - timedelta(days=1)
+    await _register(
+        demo,
+        numbers,
+        validFrom=(yesterday - timedelta(days=30)).isoformat(),
+        validTo=yesterday.isoformat(),
+    )
+    query = "{ students(first: 10) { totalCount } }"
+    assert await demo.data(query, _external()) == {"students": {"totalCount": 0}}
+    denials = await _denials(demo)
+    assert [(d.fields, d.detail) for d in denials] == [
+        (["*"], {"reason": "APPROVAL_EXPIRED"})
+    ]
