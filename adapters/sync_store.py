@@ -190,12 +190,14 @@ async def upsert(
     """Insert or update ``rows`` keyed by (source, source record id)."""
     if not rows:
         return 0
-    stmt = dialect_insert(session, model).values(rows)
+    # One statement executed for many rows: compiled once and cached, where a
+    # multi-row VALUES would be compiled anew for every page size.
+    stmt = dialect_insert(session, model)
     changing = [name for name in rows[0] if name not in _KEY]
     stmt = stmt.on_conflict_do_update(
         index_elements=list(_KEY), set_={name: stmt.excluded[name] for name in changing}
     )
-    await session.execute(stmt)
+    await session.execute(stmt, rows)
     return len(rows)
 
 

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from hub.auth import AuthError, check_binding, mint_token
+from hub.cli_calendar import add_calendar_commands
 from hub.cli_import import add_import_command
 from hub.cli_sync import add_sync_commands
 from hub.settings import Environment, Settings, SettingsError, load_settings
@@ -76,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_sync_commands(commands)
     add_import_command(commands)
+    add_calendar_commands(commands)
     return parser
 
 

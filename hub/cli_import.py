@@ -73,7 +73,7 @@ async def _run(
     from resolvers.records_import import run_import
     from resolvers.records_import_file import ImportFormat
 
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, field_key=settings.field_key_bytes())
     ctx = RequestContext(
         principal=Principal(f"cli-import:{school}", Role.REGISTRAR, school=school),
         sessionmaker=make_sessionmaker(engine),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -32,6 +32,7 @@ from db.models import (
 from hub.auth import mint_token
 from hub.people import birth_date_for_grade, make_person, phone
 from hub.settings import Settings
+from resolvers.calendar import load_bundled_workdays
 from rules.access import Principal, Role
 from rules.records import record_deadline
 
@@ -123,6 +124,7 @@ async def _fill(
     session.add(district)
     await session.flush()
     await _calendar(session, district.id)
+    await load_bundled_workdays(session, datetime.now(UTC))
     count = 0
     taken: set[str] = set()
     for spec in SCHOOLS:

@@ -37,7 +37,8 @@ class Person:
 def id_number(area: str, born: date, sequence: int) -> str:
     """A GB 11643 number; the sequence's parity carries the sex (odd male)."""
     body = f"{area}{born:%Y%m%d}{sequence:03d}"
-    return body + ric.calc_check_digit(body)
+    # calc_check_digit expects the number with a check place and ignores it.
+    return body + ric.calc_check_digit(body + "0")
 
 
 def make_person(

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fpdf import FPDF
+from fpdf.fonts import FontFace
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -47,6 +48,15 @@ SYSTEM_FONTS = (
 FONT_SUFFIXES = (".ttf", ".ttc", ".otf")
 FAMILY = "cjk"
 _SAFE_NAME = re.compile(r"[^0-9A-Za-z]")
+# Why a section was left out, in words for the person holding the card.
+WITHHELD = {
+    "NOT_PERMITTED": "本岗位无权查看",
+    "OUT_OF_SCOPE": "学生已离校，本校仅保留历史信息",
+    "NO_APPROVAL": "无书面批准",
+    "APPROVAL_EXPIRED": "书面批准已过期",
+    "APPROVAL_REVOKED": "书面批准已撤销",
+    "NOT_IN_APPROVAL": "书面批准未包含此类信息",
+}
 
 
 class FontMissing(Exception):
@@ -109,13 +119,18 @@ def _section(pdf: FPDF, section: CardSection, layout: _Layout) -> None:
     pdf.cell(0, 9, section.title, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FAMILY, size=layout.body_size)
     if section.withheld is not None:
-        note = f"（无权查看此项，未打印：{section.withheld}）"
+        reason = WITHHELD.get(section.withheld, section.withheld)
+        note = f"（未打印：{reason}）"
         pdf.cell(0, layout.line, note, new_x="LMARGIN", new_y="NEXT")
         return
     if not section.rows:
         pdf.cell(0, layout.line, "（无记录）", new_x="LMARGIN", new_y="NEXT")
         return
-    with pdf.table(line_height=layout.line, text_align="LEFT") as table:
+    # One weight only: the CJK font has no bold face to draw headings with.
+    headings = FontFace(emphasis="", fill_color=(235, 235, 235))
+    with pdf.table(
+        line_height=layout.line, text_align="LEFT", headings_style=headings
+    ) as table:
         heading = table.row()
         for title in section.headers:
             heading.cell(title)

@@ -57,6 +57,8 @@ async def record_attendance(
     a head teacher marks only days the student sat in their class.
     """
     day = school_day(at)
+    # Limitation: a mark on a weekend or holiday is not refused; that needs the
+    # district's term and working-day tables consulted here (resolvers.calendar).
     if at > ctx.now:
         raise _refusal("ATTENDANCE_IN_FUTURE", "不能登记尚未到来的考勤。")
     target = await find_target(session, ctx, student_number)

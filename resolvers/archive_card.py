@@ -28,9 +28,11 @@ from resolvers.records import (
     student_by_number,
 )
 from rules.access import AccessClass, DisclosureCategory, FieldRule, Role, decide
+from rules.aid import AidKind
 from rules.attendance import AttendanceKind
 from rules.conduct import AwardLevel, SanctionKind
-from rules.evaluation import EvaluationDimension
+from rules.evaluation import EvaluationDimension, EvaluationLevel
+from rules.status import StudentStatus
 
 PRINTERS = frozenset({Role.REGISTRAR, Role.DISTRICT_OFFICER})
 A, C = AccessClass, DisclosureCategory
@@ -104,6 +106,11 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _status_label(code: str) -> str:
+    known = {status.value for status in StudentStatus}
+    return StudentStatus(code).label if code in known else code
+
+
 async def _basic(ctx: RequestContext, view: StudentView) -> CardSection:
     student, placement = view.student, view.placement
     school = None
@@ -114,7 +121,7 @@ async def _basic(ctx: RequestContext, view: StudentView) -> CardSection:
         ("姓名", student.name),
         ("性别", {"1": "男", "2": "女"}.get(student.sex, student.sex)),
         ("学籍号", student.student_number),
-        ("学籍状态", student.status),
+        ("学籍状态", _status_label(student.status)),
         ("在读学校", school.name if school else ""),
         ("年级", _text(placement.grade if placement else None)),
     ]
@@ -189,6 +196,10 @@ async def _evaluations(ctx: RequestContext, view: StudentView) -> CardSection:
     return CardSection("综合素质评价", ("学期", "维度", "等级", "评语"), rows)
 
 
+def _level(code: str | None) -> str:
+    return "" if code is None else EvaluationLevel(code).label
+
+
 async def _health(ctx: RequestContext, view: StudentView) -> CardSection:
     rows: list[tuple[str, ...]] = [
         ("体质测试", f"{r.school_year}学年", _text(r.total), _text(r.band or "免测"))
@@ -226,7 +237,7 @@ async def _sanctions(ctx: RequestContext, view: StudentView) -> CardSection:
 
 async def _aid(ctx: RequestContext, view: StudentView) -> CardSection:
     rows = [
-        (_text(r.for_date), r.kind, _text(r.amount), _text(r.granted_on))
+        (_text(r.for_date), AidKind(r.kind).label, _text(r.amount), _text(r.granted_on))
         for r in await _rows(ctx, view, "aid_grants")
     ]
     return CardSection("享受资助", ("所属期间", "项目", "金额（元）", "发放日期"), rows)

@@ -147,11 +147,20 @@ async def store_school_year(
 async def school_calendar(
     session: AsyncSession, district_id: int, district_code: str
 ) -> cal.SchoolCalendar:
-    """The district's loaded school years. A year loaded with terms only (no
-    holiday rows) takes its holidays from the gaps around the terms."""
+    """The district's loaded school years, as the rules look them up."""
+    return cal.SchoolCalendar(await school_years(session, district_id, district_code))
+
+
+async def school_years(
+    session: AsyncSession, district_id: int, district_code: str
+) -> list[cal.SchoolYear]:
+    """The district's loaded school years, oldest first. A year loaded with terms
+    only (no holiday rows) takes its holidays from the gaps around the terms."""
     years = (
         await session.scalars(
-            select(SchoolYear).where(SchoolYear.district_id == district_id)
+            select(SchoolYear)
+            .where(SchoolYear.district_id == district_id)
+            .order_by(SchoolYear.start_year)
         )
     ).all()
     ids = [y.id for y in years]
@@ -171,7 +180,7 @@ async def school_calendar(
         found = _school_year(district_code, terms[year.id], holidays[year.id])
         if found is not None:
             loaded.append(found)
-    return cal.SchoolCalendar(loaded)
+    return loaded
 
 
 def _school_year(

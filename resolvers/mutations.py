@@ -121,7 +121,12 @@ async def _receipt(
         MutationReceipt.mutation == name,
         MutationReceipt.client_request_id == client_request_id,
     )
-    rows = await ctx.scalars(stmt)
+    # A short session of its own: holding the request's read session open
+    # across the write would take two pooled connections per mutation, and
+    # concurrent mutations could then wait on each other for the pool (case
+    # C10); on SQLite it would also keep a snapshot older than a twin's receipt.
+    async with ctx.sessionmaker() as session:
+        rows = (await session.scalars(stmt)).all()
     return dict(rows[0]) if rows else None
 
 

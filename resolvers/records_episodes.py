@@ -225,7 +225,10 @@ async def upgrade_number(
     entry = record_change(student.id, "NUMBER_UPGRADE", ctx)
     old_id = ctx.crypto.decrypt(old_cipher) if old_cipher is not None else None
     entry.changes = {
-        "studentNumber": [old_number, new_number],
+        "studentNumber": [
+            sealed_text(ctx.crypto, old_number),
+            sealed_text(ctx.crypto, new_number),
+        ],
         "idNumber": [
             sealed_text(ctx.crypto, old_id),
             sealed_text(ctx.crypto, resident.number),

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,11 +27,13 @@ from rules.identity import (
     official_student_number,
     student_number_for,
     student_number_kind,
+    substitute_student_number,
     validate_id_document,
 )
 from rules.records import REVIEW_ARTICLE, BasicInfo
 
 _DRAWS = 50
+MAX_SEQUENCE = 999
 # Bound parameters per look-up, well under SQLite's limit.
 CHUNK = 900
 # L numbers need four random digits; the operating system's generator keeps them
@@ -166,13 +168,15 @@ def _draw(document: IdDocument, born: date, area: str, sequence: int) -> str:
     )
 
 
-async def _highest_sequence(session: AsyncSession, prefix: str) -> int:
-    highest = await session.scalar(
-        select(func.max(StudentNumber.number)).where(
-            StudentNumber.number.like(prefix + "%")
-        )
-    )
-    return 0 if highest is None else int(highest[15:18])
+async def _free_sequences(session: AsyncSession, area: str, born: date) -> list[int]:
+    # Numbers are stored sealed, so no prefix search: ask which of the 999
+    # possible J numbers of this area and birth date are taken.
+    candidates = {
+        substitute_student_number(school_area_code=area, birth_date=born, sequence=n): n
+        for n in range(1, MAX_SEQUENCE + 1)
+    }
+    taken = await taken_numbers(session, list(candidates))
+    return [n for number, n in candidates.items() if number not in taken]
 
 
 async def taken_numbers(session: AsyncSession, numbers: Sequence[str]) -> set[str]:
@@ -191,16 +195,15 @@ async def issue_numbers(
     """New 学籍号 for each (document, birth date) (第十条): G + ID number; J with
     the next free sequence of its area and birth date; L drawn anew until free in
     the database and among these."""
-    sequences: dict[str, int] = {}
+    free: dict[date, list[int]] = {}
     numbers = []
     for document, born in people:
         sequence = 1
         if student_number_kind(document) is StudentNumberKind.SUBSTITUTE:
-            key = f"J{area}{born:%Y%m%d}"
-            if key not in sequences:
-                sequences[key] = await _highest_sequence(session, key)
-            sequences[key] += 1
-            sequence = sequences[key]
+            if born not in free:
+                free[born] = await _free_sequences(session, area, born)
+            # An empty list means all 999 are used: the rule refuses 1000.
+            sequence = free[born].pop(0) if free[born] else MAX_SEQUENCE + 1
         numbers.append(_draw(document, born, area, sequence))
     return await _redraw_taken(session, people, numbers, area)
 

@@ -176,7 +176,7 @@ async def _against_database(
             )
             .where(Student.id_number_hash.in_(chunk))
         )
-        for digest, number, active in (await session.execute(stmt)).tuples():
+        for digest, number, active in (await session.execute(stmt)).all():
             fault = duplicate_person(
                 number, active_school_id=active, school_id=school_id
             )

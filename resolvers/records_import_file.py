@@ -308,8 +308,11 @@ def template_bytes(fmt: ImportFormat, rows: Iterable[Mapping[str, Any]] = ()) ->
         writer.writerow(labels)
         writer.writerows([["" if v is None else v for v in line] for line in lines])
         return buffer.getvalue().encode("utf-8-sig")
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("学生基本信息")
+    # Not write-only: that mode stores inline strings, which openpyxl reads back
+    # many times slower than the shared strings Excel itself writes.
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "学生基本信息"
     sheet.append(labels)
     for line in lines:
         sheet.append(line)

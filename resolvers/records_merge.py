@@ -138,7 +138,7 @@ async def _move_classes(
             SchoolClass.school_id == into.id
         )
     )
-    taken = {(y, n) for y, n in taken_rows.tuples()}
+    taken = {(y, n) for y, n in taken_rows.all()}
     for klass in classes:
         if (klass.school_year, klass.name) in taken:
             klass.name = f"{klass.name}（原{merged.name}）"[:_NAME_LIMIT]

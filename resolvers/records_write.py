@@ -316,19 +316,22 @@ async def update_student_record(
 
     document = checked_document(after, ctx.today)
     digest = id_digest(ctx.crypto, document.type, document.number)
+    old_number = student.student_number
     if digest != student.id_number_hash:
-        await check_not_duplicate(
-            session, digest, school_id=school.id, exclude=student.id
+        await _change_document(
+            session,
+            ctx,
+            student,
+            (document, digest, school.id),
+            population_check_passed=population_check_passed,
         )
-        student.id_number_hash = digest
-        student.id_number_cipher = _sealed(ctx, document.number)
-        renumber = number_after_id_change(
-            student, document, population_check_passed=population_check_passed
-        )
-        if renumber is not None:
-            await replace_number(session, student, renumber, ctx.now)
-
     log = _apply(student, stored.enrolment, stored.info, after, ctx)
+    if student.student_number != old_number:
+        # A G number holds an ID number: the log keeps both sealed.
+        log["studentNumber"] = [
+            sealed_text(ctx.crypto, old_number),
+            sealed_text(ctx.crypto, student.student_number),
+        ]
     placement = stored.placement
     if placement.class_id != klass.id:
         log["classId"] = [placement.class_id, klass.id]
@@ -338,6 +341,27 @@ async def update_student_record(
         await _replace_guardians(session, ctx, stored, after)
     session.add(_change(student.id, "UPDATE", log, ctx, note=None))
     return student
+
+
+async def _change_document(
+    session: AsyncSession,
+    ctx: RequestContext,
+    student: Student,
+    new: tuple[IdDocument, str | None, int],
+    *,
+    population_check_passed: bool,
+) -> None:
+    """A new ID document (with its hash, at the caller's school): no one else may
+    hold it (第十一条); it may bring the student a G number (第十条)."""
+    document, digest, school_id = new
+    await check_not_duplicate(session, digest, school_id=school_id, exclude=student.id)
+    student.id_number_hash = digest
+    student.id_number_cipher = _sealed(ctx, document.number)
+    renumber = number_after_id_change(
+        student, document, population_check_passed=population_check_passed
+    )
+    if renumber is not None:
+        await replace_number(session, student, renumber, ctx.now)
 
 
 async def _replace_guardians(

@@ -318,3 +318,19 @@ async def require_last_school(
     elif school is None or school.code != ctx.principal.school:
         raise NotFound()
     return school
+
+
+async def next_entry_day(
+    session: AsyncSession, student_id: int, today: dt.date
+) -> dt.date:
+    """Today, or the day after the last episode ended if that is later: two
+    episodes never cover the same day."""
+    last = await session.scalar(
+        select(Enrolment.exit_date)
+        .where(Enrolment.student_id == student_id, Enrolment.exit_date.is_not(None))
+        .order_by(Enrolment.exit_date.desc())
+        .limit(1)
+    )
+    if last is None or last < today:
+        return today
+    return last + dt.timedelta(days=1)

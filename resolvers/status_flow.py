@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
 
 from db.models import School, Workflow, WorkflowStep
 from resolvers.context import RequestContext
@@ -82,7 +83,7 @@ async def _school_ids(session: AsyncSession, steps: Collection[Step]) -> dict[st
     rows = await session.execute(
         select(School.code, School.id).where(School.code.in_(codes))
     )
-    return {code: pk for code, pk in rows.tuples()}
+    return {str(row[0]): int(row[1]) for row in rows}
 
 
 async def open_workflow(
@@ -211,7 +212,7 @@ async def decide_step(
         calendar=calendar,
         comment=comment,
     )
-    workflow.updated_at = ctx.now
+    touch(workflow, ctx)
     outcome = workflow_state(after)
     if outcome is not WorkflowState.PENDING:
         workflow.state = outcome.value
@@ -226,8 +227,16 @@ async def close_workflow(
     session: AsyncSession, ctx: RequestContext, workflow: Workflow, state: str
 ) -> None:
     workflow.state = state
-    workflow.closed_at = workflow.updated_at = ctx.now
+    workflow.closed_at = ctx.now
+    touch(workflow, ctx)
     await session.flush()
+
+
+def touch(workflow: Workflow, ctx: RequestContext) -> None:
+    """Make the next flush update the workflow row (and so check and bump its
+    version) even when no column value changes."""
+    workflow.updated_at = ctx.now
+    flag_modified(workflow, "updated_at")
 
 
 def with_payload(workflow: Workflow, **values: Any) -> None:

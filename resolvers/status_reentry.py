@@ -117,15 +117,16 @@ async def decide_reentry(
     )
     if workflow.state != WorkflowState.APPROVED.value or klass is None:
         return Done({"workflowId": workflow.id, "changeIds": []})
+    entry = await common.next_entry_day(session, state.student.id, ctx.today)
     enrolment = await common.open_episode(
-        session, state, school, ctx.today, "REENTRY", klass
+        session, state, school, entry, "REENTRY", klass
     )
     change = await common.apply_change(
         session,
         ctx,
         state,
         ChangeCategory.REENTRY,
-        effective=ctx.today,
+        effective=entry,
         requested_by=workflow.created_by,
         workflow_id=workflow.id,
         enrolment_id=enrolment.id,

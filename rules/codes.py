@@ -10,7 +10,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from types import MappingProxyType
 
@@ -111,6 +111,9 @@ def check_code(table: str, value: str, field: str | Sequence[str]) -> None:
     )
 
 
+# python-stdnum walks its table on every look-up (about a millisecond); a cohort
+# import asks for the same few codes thousands of times.
+@lru_cache(maxsize=4096)
 def division_eras(code: str) -> tuple[DivisionEra, ...]:
     """Every name GB/T 2260 gave the six-digit ``code``; empty when it never existed.
 

@@ -162,7 +162,7 @@ class StudentArchive(_Linked):
     description="A sanction with its revocation, for auditors only (第三十条).",
 )
 class SanctionAuditEntry:
-    id: strawberry.ID = classified(A.OPERATIONS)
+    id: strawberry.ID | None = classified(A.OPERATIONS)
     kind: SanctionKindEnum | None = classified(A.OPERATIONS)
     reason: str | None = classified(A.OPERATIONS)
     decided_on: date | None = classified(A.OPERATIONS)
@@ -196,7 +196,7 @@ class ArchiveQuery(AttendanceQuery, GraduationQuery):
     )
     async def sanction_history(
         self, info: Info, student_number: str
-    ) -> list[SanctionAuditEntry]:
+    ) -> list[SanctionAuditEntry] | None:
         ctx: RequestContext = info.context
         if ctx.principal.role is not Role.AUDITOR:
             raise Forbidden("只有审计员可以查看已撤销的处分。")

@@ -10,9 +10,9 @@ from strawberry.types import Info
 from db.models import AttendanceMark, Student
 from resolvers import archive_attendance as attendance_reads
 from resolvers.context import RequestContext
-from resolvers.errors import NotFound
+from resolvers.errors import Forbidden, NotFound
 from resolvers.scope import relation_for
-from rules.access import AccessClass, DisclosureCategory, Relation
+from rules.access import AccessClass, DisclosureCategory, Relation, Role
 from rules.attendance import AttendanceKind, AttendanceSummary
 from rules.errors import RuleViolation
 from schema.archive_types import (
@@ -29,6 +29,10 @@ from schema.records import _Linked
 
 _mark = field_of(AccessClass.DIRECTORY, DisclosureCategory.BASIC_INFO)
 DIRECTORY = AccessClass.DIRECTORY
+# Whole-class views belong to the school and the district, not outside readers.
+CLASS_READERS = frozenset(
+    {Role.REGISTRAR, Role.HEAD_TEACHER, Role.SCHOOL_LEADER, Role.DISTRICT_OFFICER}
+)
 
 
 @strawberry.type(name="AttendanceEntry", description="One school day's mark.")
@@ -131,6 +135,8 @@ class AttendanceQuery:
         self, info: Info, class_id: strawberry.ID, start: date, end: date
     ) -> ClassAttendanceType | None:
         ctx: RequestContext = info.context
+        if ctx.principal.role not in CLASS_READERS:
+            raise Forbidden()
         try:
             found = await attendance_reads.class_attendance(
                 ctx, _class_pk(class_id), start, end

@@ -20,7 +20,6 @@ from schema.archive_entries import (
     EvaluationEntry,
     SanctionEntry,
 )
-from schema.archive_graduation import CertificateEntry, CertificateProofEntry
 from schema.archive_health import FitnessTestEntry
 from schema.archive_types import (
     AidKindEnum,
@@ -187,41 +186,6 @@ class RecordFitnessTestInput:
 @strawberry.type
 class RecordFitnessTestPayload:
     fitness_test: FitnessTestEntry | None = classified(PUBLIC)
-    user_errors: list[UserError] = _errors()
-
-
-@strawberry.input
-class IssueGraduationCertificateInput:
-    student_number: str
-    client_request_id: str | None = None
-
-
-@strawberry.input
-class StampGraduationCertificateInput:
-    certificate_number: str
-
-
-@strawberry.type
-class GraduationCertificatePayload:
-    certificate: CertificateEntry | None = classified(PUBLIC)
-    user_errors: list[UserError] = _errors()
-
-
-@strawberry.input
-class IssueCertificateProofInput:
-    student_number: str
-    reason: str = "毕业证书遗失"
-    client_request_id: str | None = None
-
-
-@strawberry.input
-class ConfirmCertificateProofInput:
-    proof_id: strawberry.ID
-
-
-@strawberry.type
-class CertificateProofPayload:
-    proof: CertificateProofEntry | None = classified(PUBLIC)
     user_errors: list[UserError] = _errors()
 
 

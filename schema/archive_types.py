@@ -84,7 +84,9 @@ def provenance(row: Any) -> ProvenanceType:
 
 @strawberry.type(name="ArchiveCategoryInfo", description="One category of 第十一条.")
 class ArchiveCategoryInfo:
-    category: ArchiveCategoryEnum = classified(AccessClass.PUBLIC)  # type: ignore[valid-type]
+    category: ArchiveCategoryEnum = classified(  # type: ignore[valid-type]
+        AccessClass.PUBLIC
+    )
     label: str = classified(AccessClass.PUBLIC, description="The article's wording.")
     clause: str = classified(AccessClass.PUBLIC, description="e.g. 第十一条（四）.")
 

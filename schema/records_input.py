@@ -50,6 +50,7 @@ from schema.records_types import (
     UpdateStudentRecordPayload,
     UpgradeStudentNumberPayload,
     VerifyStudentRecordPayload,
+    fresh_reads,
 )
 from schema.records_workflow import (
     EnrolmentMutation,
@@ -64,17 +65,11 @@ DISTRICT = {Role.DISTRICT_OFFICER}
 P = TypeVar("P", bound=StudentRecordPayload)
 
 
-async def _fresh(ctx: RequestContext) -> None:
-    # The request's read session may hold a snapshot from before the write.
-    async with ctx.reading() as session:
-        await session.rollback()
-
-
 async def _student_payload(ctx: RequestContext, kind: type[P], outcome: Outcome) -> P:
     errors = [UserError.from_violation(e) for e in outcome.errors]
     if outcome.result is None:
         return kind(student=None, user_errors=errors)
-    await _fresh(ctx)
+    await fresh_reads(ctx)
     view = await record_reads.student_by_id(ctx, int(outcome.result["studentId"]))
     return kind(student=student_type(view) if view else None, user_errors=errors)
 

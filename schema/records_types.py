@@ -8,6 +8,7 @@ from enum import Enum
 import strawberry
 
 from db.models import Workflow
+from resolvers.context import RequestContext
 from resolvers.records_enrolment import EligibilityAnswer
 from resolvers.records_import import ImportReport
 from rules.access import AccessClass, DisclosureCategory
@@ -22,6 +23,15 @@ from schema.records import StudentType, _Linked
 PUBLIC = AccessClass.PUBLIC
 IDENTITY = AccessClass.IDENTITY
 BASIC = DisclosureCategory.BASIC_INFO
+
+
+async def fresh_reads(ctx: RequestContext) -> None:
+    """End the request's read snapshot, so that a payload sees what the mutation
+    wrote (SQLite keeps a read transaction's snapshot). Rows read so far are let
+    go first: a rollback would expire them under fields still to be resolved."""
+    async with ctx.reading() as session:
+        session.expunge_all()
+        await session.rollback()
 
 
 @strawberry.type

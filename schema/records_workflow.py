@@ -41,6 +41,7 @@ from schema.records_types import (
     EnrolmentDeferralType,
     ImportStudentRecordsPayload,
     MergeSchoolsPayload,
+    fresh_reads,
 )
 from schema.records_types import DeferralState as DeferralStateEnum
 
@@ -60,8 +61,8 @@ async def _deferral_payload(ctx: RequestContext, kind: type[D], outcome: Outcome
     errors = [UserError.from_violation(e) for e in outcome.errors]
     if outcome.result is None:
         return kind(deferral=None, user_errors=errors)
+    await fresh_reads(ctx)
     async with ctx.reading() as session:
-        await session.rollback()
         row = await session.get(Workflow, int(outcome.result["deferralId"]))
     deferral = _deferral_type(ctx, row) if row is not None else None
     return kind(deferral=deferral, user_errors=errors)
@@ -197,9 +198,10 @@ class ImportMutation:
 
 
 async def _school(ctx: RequestContext, pk: Any) -> SchoolType | None:
+    if pk is None:
+        return None
     async with ctx.reading() as session:
-        await session.rollback()
-        row = await session.get(School, pk) if pk is not None else None
+        row = await session.get(School, pk)
     return SchoolType(row=row) if row is not None else None
 
 
@@ -236,6 +238,7 @@ class SchoolArchiveMutation:
             roles={Role.DISTRICT_OFFICER},
             client_request_id=input.client_request_id,
         )
+        await fresh_reads(ctx)
         result = outcome.result or {}
         return MergeSchoolsPayload(
             school=await _school(ctx, result.get("schoolId")),
@@ -260,6 +263,7 @@ class SchoolArchiveMutation:
         outcome = await perform(
             ctx, "closeSchool", action, roles={Role.DISTRICT_OFFICER}
         )
+        await fresh_reads(ctx)
         result = outcome.result or {}
         return CloseSchoolPayload(
             school=await _school(ctx, result.get("schoolId")),

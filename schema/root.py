@@ -7,16 +7,33 @@ import strawberry
 from schema.access import AccessMutation, AccessQuery
 from schema.archive import ArchiveQuery
 from schema.archive_mutations import ArchiveMutation
+from schema.calendar import CalendarMutation, CalendarQuery
 from schema.query import CoreQuery
 from schema.records_input import RecordMutation, RecordQuery
+from schema.status_mutations import StatusMutation
+from schema.status_queries import StatusQuery
 from schema.sync import SyncQuery
 
 
 @strawberry.type
-class Query(CoreQuery, AccessQuery, ArchiveQuery, SyncQuery, RecordQuery):
+class Query(
+    CoreQuery,
+    AccessQuery,
+    ArchiveQuery,
+    SyncQuery,
+    RecordQuery,
+    StatusQuery,
+    CalendarQuery,
+):
     pass
 
 
 @strawberry.type
-class Mutation(AccessMutation, ArchiveMutation, RecordMutation):
+class Mutation(
+    AccessMutation,
+    ArchiveMutation,
+    RecordMutation,
+    StatusMutation,
+    CalendarMutation,
+):
     pass

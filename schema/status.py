@@ -10,7 +10,6 @@ from typing import Any, cast
 import strawberry
 from sqlalchemy import select
 from strawberry.scalars import JSON
-from strawberry.types import Info
 
 from db.models import StatusChange, Student, Workflow, WorkflowStep
 from resolvers.context import RequestContext
@@ -53,7 +52,9 @@ HospitalLevelEnum = _mirror(
     rs.HospitalLevel, "HospitalLevel", "Level of the hospital signing a certificate."
 )
 ChangeReasonEnum = _mirror(
-    ChangeReason, "ChangeReason", "学籍异动原因 (JY/T 1001-style codes): illness, death."
+    ChangeReason,
+    "ChangeReason",
+    "学籍异动原因 (JY/T 1001-style codes): illness, death.",
 )
 OtherLeavingGroundEnum = _mirror(
     OtherLeavingGround, "OtherLeavingGround", "第二十五条 (一) and (二)."
@@ -81,7 +82,7 @@ class StatusChangeType(_Linked):
 
     @classified(DIRECTORY, BASIC)
     def category(self) -> ChangeCategoryEnum | None:  # type: ignore[valid-type]
-        return ChangeCategoryEnum(self.row.category)
+        return ChangeCategoryEnum(self.row.category)  # type: ignore[no-any-return]
 
     @classified(DIRECTORY, BASIC, description="异动类别码 (national-style code).")
     def category_code(self) -> str | None:
@@ -199,7 +200,7 @@ class WorkflowType(_Linked):
 
     @classified(DIRECTORY, PROOFS)
     def kind(self) -> WorkflowKindEnum | None:  # type: ignore[valid-type]
-        return WorkflowKindEnum(self.row.kind)
+        return WorkflowKindEnum(self.row.kind)  # type: ignore[no-any-return]
 
     @classified(DIRECTORY, PROOFS, description="PENDING, APPROVED, REJECTED ...")
     def state(self) -> str | None:
@@ -230,7 +231,10 @@ class WorkflowType(_Linked):
 
     def _step(self, row: WorkflowStep) -> WorkflowStepType:
         return WorkflowStepType(
-            row=row, today=self.today, student_id=self.student_id, relation=self.relation
+            row=row,
+            today=self.today,
+            student_id=self.student_id,
+            relation=self.relation,
         )
 
 
@@ -308,7 +312,9 @@ async def payload_fields(ctx: RequestContext, outcome: Outcome) -> dict[str, Any
     workflow = None
     if result.get("workflowId") is not None:
         rows = list(
-            await ctx.scalars(select(Workflow).where(Workflow.id == result["workflowId"]))
+            await ctx.scalars(
+                select(Workflow).where(Workflow.id == result["workflowId"])
+            )
         )
         typed = await workflow_types(ctx, rows)
         workflow = typed[0] if typed else None

@@ -35,10 +35,8 @@ class ApplyTransferInput:
         "where the district assigns the school.",
     )
     outside_school: OutsideSchoolInput | None = None
-    reason: TransferReasonEnum | None = None  # type: ignore[valid-type]
-    documents: list[TransferDocumentEnum] = strawberry.field(  # type: ignore[valid-type]
-        default_factory=list
-    )
+    reason: TransferReasonEnum | None = None
+    documents: list[TransferDocumentEnum] = strawberry.field(default_factory=list)
     to_arts_sports_school: bool = strawberry.field(
         default=False, description="Into an arts or sports school (第十七条)."
     )
@@ -79,7 +77,7 @@ class CancelTransferInput:
 
 @strawberry.input
 class MedicalCertificateInput:
-    hospital_level: HospitalLevelEnum  # type: ignore[valid-type]
+    hospital_level: HospitalLevelEnum
     issued_on: date
     hospital_name: str | None = None
 
@@ -93,7 +91,7 @@ class DateRangeInput:
 @strawberry.input
 class ApplySuspensionInput:
     student_number: str
-    reason: ChangeReasonEnum  # type: ignore[valid-type]
+    reason: ChangeReasonEnum
     start_date: date
     months: int = DEFAULT_SUSPENSION_MONTHS
     certificate: MedicalCertificateInput | None = None
@@ -141,7 +139,7 @@ class RecordDeathInput:
     student_number: str
     date_of_death: date
     learned_on: date
-    reason: ChangeReasonEnum | None = None  # type: ignore[valid-type]
+    reason: ChangeReasonEnum | None = None
     documents: list[str] = strawberry.field(
         default_factory=list, description="Proof of death (第二十二条)."
     )
@@ -157,7 +155,7 @@ class ReportDropoutInput:
 @strawberry.input
 class RecordOtherLeavingInput:
     student_number: str
-    ground: OtherLeavingGroundEnum  # type: ignore[valid-type]
+    ground: OtherLeavingGroundEnum
     reported_to_district: bool
     left_on: date | None = None
     reason_given: bool = False

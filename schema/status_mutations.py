@@ -21,7 +21,6 @@ from resolvers import status_suspension as suspension
 from resolvers import status_transfer as transfer
 from resolvers import status_transfer_decide as transfer_decide
 from resolvers.context import RequestContext
-from resolvers.errors import NotFound
 from resolvers.mutations import Done, perform
 from resolvers.status_flow import pending_elsewhere
 from rules import status_suspension as rs
@@ -32,27 +31,31 @@ from rules.status import ChangeReason
 from rules.status_leaving import OtherLeavingGround
 from rules.status_workflow import Decision
 from schema import status_inputs as si
-from schema.node import from_global_id
 from schema.permissions import classified
-from schema.status import StatusPayload, payload_fields
+from schema.status import payload_fields
+from schema.status_payloads import (
+    ApplyGradeSkipPayload,
+    ApplyReentryPayload,
+    ApplyResumptionPayload,
+    ApplySuspensionExtensionPayload,
+    ApplySuspensionPayload,
+    ApplyTransferPayload,
+    CancelTransferPayload,
+    DecideGradeSkipPayload,
+    DecideReentryPayload,
+    DecideResumptionPayload,
+    DecideSuspensionPayload,
+    DecideTransferStepPayload,
+    RecordDeathPayload,
+    RecordOtherLeavingPayload,
+    ReportDropoutPayload,
+    pk_of,
+    pk_or_none,
+)
 
 PUBLIC = AccessClass.PUBLIC
 SCHOOL_DESK = {Role.REGISTRAR}
 DECIDERS = {Role.SCHOOL_LEADER, Role.DISTRICT_OFFICER}
-
-
-def pk_of(raw: str, type_name: str) -> int:
-    """A numeric id or a global ID of ``type_name``."""
-    if raw.isdigit():
-        return int(raw)
-    parsed = from_global_id(raw)
-    if parsed is None or parsed[0] != type_name:
-        raise NotFound()
-    return parsed[1]
-
-
-def _pk_or_none(raw: str | None, type_name: str) -> int | None:
-    return pk_of(raw, type_name) if raw is not None else None
 
 
 def _certificate(
@@ -81,27 +84,6 @@ async def _run(
         on_integrity=pending_elsewhere,
     )
     return await payload_fields(ctx, outcome)
-
-
-def _payload(name: str) -> Any:
-    return strawberry.type(type(name, (StatusPayload,), {}), name=name)
-
-
-ApplyTransferPayload = _payload("ApplyTransferPayload")
-DecideTransferStepPayload = _payload("DecideTransferStepPayload")
-CancelTransferPayload = _payload("CancelTransferPayload")
-ApplySuspensionPayload = _payload("ApplySuspensionPayload")
-DecideSuspensionPayload = _payload("DecideSuspensionPayload")
-ApplySuspensionExtensionPayload = _payload("ApplySuspensionExtensionPayload")
-ApplyResumptionPayload = _payload("ApplyResumptionPayload")
-DecideResumptionPayload = _payload("DecideResumptionPayload")
-RecordDeathPayload = _payload("RecordDeathPayload")
-ReportDropoutPayload = _payload("ReportDropoutPayload")
-RecordOtherLeavingPayload = _payload("RecordOtherLeavingPayload")
-ApplyReentryPayload = _payload("ApplyReentryPayload")
-DecideReentryPayload = _payload("DecideReentryPayload")
-ApplyGradeSkipPayload = _payload("ApplyGradeSkipPayload")
-DecideGradeSkipPayload = _payload("DecideGradeSkipPayload")
 
 
 def _application(given: si.ApplyTransferInput) -> transfer.TransferApplication:
@@ -133,7 +115,7 @@ class TransferMutation:
     @classified(PUBLIC, description="转学申请 (第十三至十五条).")
     async def apply_transfer(
         self, info: Info, input: si.ApplyTransferInput
-    ) -> ApplyTransferPayload:  # type: ignore[valid-type]
+    ) -> ApplyTransferPayload:
         app = _application(input)
 
         async def action(session: AsyncSession) -> Done:
@@ -146,13 +128,13 @@ class TransferMutation:
     @classified(PUBLIC, description="A party's decision on a transfer (第十六条).")
     async def decide_transfer_step(
         self, info: Info, input: si.DecideTransferStepInput
-    ) -> DecideTransferStepPayload:  # type: ignore[valid-type]
+    ) -> DecideTransferStepPayload:
         choice = transfer_decide.TransferDecision(
             workflow_id=pk_of(input.workflow_id, "Workflow"),
             decision=Decision(input.decision.value),
             comment=input.comment,
             assigned_school_code=input.assigned_school_code,
-            class_id=_pk_or_none(input.class_id, "SchoolClass"),
+            class_id=pk_or_none(input.class_id, "SchoolClass"),
             effective_date=input.effective_date,
         )
 
@@ -168,7 +150,7 @@ class TransferMutation:
     @classified(PUBLIC, description="Withdraw a pending transfer.")
     async def cancel_transfer(
         self, info: Info, input: si.CancelTransferInput
-    ) -> CancelTransferPayload:  # type: ignore[valid-type]
+    ) -> CancelTransferPayload:
         workflow_id = pk_of(input.workflow_id, "Workflow")
 
         async def action(session: AsyncSession) -> Done:
@@ -177,7 +159,9 @@ class TransferMutation:
             )
 
         roles = DECIDERS | SCHOOL_DESK
-        return CancelTransferPayload(**await _run(info, "cancelTransfer", action, roles))
+        return CancelTransferPayload(
+            **await _run(info, "cancelTransfer", action, roles)
+        )
 
 
 @strawberry.type
@@ -185,7 +169,7 @@ class SuspensionMutation:
     @classified(PUBLIC, description="休学申请 (第二十、二十一条).")
     async def apply_suspension(
         self, info: Info, input: si.ApplySuspensionInput
-    ) -> ApplySuspensionPayload:  # type: ignore[valid-type]
+    ) -> ApplySuspensionPayload:
         app = suspension.SuspensionApplication(
             student_number=input.student_number,
             reason=ChangeReason(input.reason.value),
@@ -211,7 +195,7 @@ class SuspensionMutation:
     @classified(PUBLIC, description="School review or district approval.")
     async def decide_suspension(
         self, info: Info, input: si.DecideSuspensionInput
-    ) -> DecideSuspensionPayload:  # type: ignore[valid-type]
+    ) -> DecideSuspensionPayload:
         workflow_id = pk_of(input.workflow_id, "Workflow")
 
         async def action(session: AsyncSession) -> Done:
@@ -229,7 +213,7 @@ class SuspensionMutation:
     @classified(PUBLIC, description="延期休学 (第二十一条).")
     async def apply_suspension_extension(
         self, info: Info, input: si.ApplySuspensionExtensionInput
-    ) -> ApplySuspensionExtensionPayload:  # type: ignore[valid-type]
+    ) -> ApplySuspensionExtensionPayload:
         async def action(session: AsyncSession) -> Done:
             return await suspension.apply_suspension_extension(
                 session, info.context, input.student_number, input.new_end, input.note
@@ -241,7 +225,7 @@ class SuspensionMutation:
     @classified(PUBLIC, description="复学申请 (第二十三条).")
     async def apply_resumption(
         self, info: Info, input: si.ApplyResumptionInput
-    ) -> ApplyResumptionPayload:  # type: ignore[valid-type]
+    ) -> ApplyResumptionPayload:
         app = resumption.ResumptionApplication(
             student_number=input.student_number,
             class_id=pk_of(input.class_id, "SchoolClass"),
@@ -259,7 +243,7 @@ class SuspensionMutation:
     @classified(PUBLIC, description="School and district agree (第二十三条).")
     async def decide_resumption(
         self, info: Info, input: si.DecideResumptionInput
-    ) -> DecideResumptionPayload:  # type: ignore[valid-type]
+    ) -> DecideResumptionPayload:
         workflow_id = pk_of(input.workflow_id, "Workflow")
 
         async def action(session: AsyncSession) -> Done:
@@ -280,7 +264,7 @@ class LeavingMutation:
     @classified(PUBLIC, description="注销死亡学生学籍 (第二十二条).")
     async def record_death(
         self, info: Info, input: si.RecordDeathInput
-    ) -> RecordDeathPayload:  # type: ignore[valid-type]
+    ) -> RecordDeathPayload:
         record = leaving.DeathRecord(
             student_number=input.student_number,
             date_of_death=input.date_of_death,
@@ -299,7 +283,7 @@ class LeavingMutation:
     @classified(PUBLIC, description="辍学上报 (第二十四条).")
     async def report_dropout(
         self, info: Info, input: si.ReportDropoutInput
-    ) -> ReportDropoutPayload:  # type: ignore[valid-type]
+    ) -> ReportDropoutPayload:
         async def action(session: AsyncSession) -> Done:
             return await leaving.report_dropout(
                 session, info.context, input.student_number, input.note
@@ -311,7 +295,7 @@ class LeavingMutation:
     @classified(PUBLIC, description="其他离校 (第二十五条).")
     async def record_other_leaving(
         self, info: Info, input: si.RecordOtherLeavingInput
-    ) -> RecordOtherLeavingPayload:  # type: ignore[valid-type]
+    ) -> RecordOtherLeavingPayload:
         record = leaving.OtherLeaving(
             student_number=input.student_number,
             ground=OtherLeavingGround(input.ground.value),
@@ -331,10 +315,14 @@ class LeavingMutation:
     @classified(PUBLIC, description="离校后重新入学 (第二十六条); district officers.")
     async def apply_reentry(
         self, info: Info, input: si.ApplyReentryInput
-    ) -> ApplyReentryPayload:  # type: ignore[valid-type]
+    ) -> ApplyReentryPayload:
         async def action(session: AsyncSession) -> Done:
             return await reentry.apply_reentry(
-                session, info.context, input.student_number, input.school_code, input.note
+                session,
+                info.context,
+                input.student_number,
+                input.school_code,
+                input.note,
             )
 
         roles = {Role.DISTRICT_OFFICER}
@@ -343,9 +331,9 @@ class LeavingMutation:
     @classified(PUBLIC, description="The original school takes the student back.")
     async def decide_reentry(
         self, info: Info, input: si.DecideReentryInput
-    ) -> DecideReentryPayload:  # type: ignore[valid-type]
+    ) -> DecideReentryPayload:
         workflow_id = pk_of(input.workflow_id, "Workflow")
-        class_id = _pk_or_none(input.class_id, "SchoolClass")
+        class_id = pk_or_none(input.class_id, "SchoolClass")
 
         async def action(session: AsyncSession) -> Done:
             return await reentry.decide_reentry(
@@ -366,7 +354,7 @@ class GradeSkipMutation:
     @classified(PUBLIC, description="跳级申请 (第三十一条).")
     async def apply_grade_skip(
         self, info: Info, input: si.ApplyGradeSkipInput
-    ) -> ApplyGradeSkipPayload:  # type: ignore[valid-type]
+    ) -> ApplyGradeSkipPayload:
         app = skip.GradeSkipApplication(
             student_number=input.student_number,
             to_class_id=pk_of(input.to_class_id, "SchoolClass"),
@@ -387,7 +375,7 @@ class GradeSkipMutation:
     @classified(PUBLIC, description="School consent, then district approval.")
     async def decide_grade_skip(
         self, info: Info, input: si.DecideGradeSkipInput
-    ) -> DecideGradeSkipPayload:  # type: ignore[valid-type]
+    ) -> DecideGradeSkipPayload:
         workflow_id = pk_of(input.workflow_id, "Workflow")
 
         async def action(session: AsyncSession) -> Done:
@@ -404,5 +392,7 @@ class GradeSkipMutation:
 
 
 @strawberry.type
-class StatusMutation(TransferMutation, SuspensionMutation, LeavingMutation, GradeSkipMutation):
+class StatusMutation(
+    TransferMutation, SuspensionMutation, LeavingMutation, GradeSkipMutation
+):
     pass

@@ -5,7 +5,7 @@ vaccination check (入学查验) for the school's health staff."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -22,6 +22,8 @@ from schema.permissions import classified
 from schema.records import _Linked
 
 OPS = AccessClass.OPERATIONS
+# "source" as a Python name would clash with the field guard's own argument.
+SourceArg = Annotated[str | None, strawberry.argument(name="source")]
 DIRECTORY = AccessClass.DIRECTORY
 
 
@@ -186,22 +188,24 @@ class SyncQuery:
 
     @_ops("Sync runs, newest first.")
     async def sync_runs(
-        self, info: Info, source: str | None = None, first: int | None = 20
+        self, info: Info, source_name: SourceArg = None, first: int | None = 20
     ) -> list[SyncRunType] | None:
         ctx: RequestContext = info.context
-        rows = await sync_reads.sync_runs(ctx, source, page_size(first))
+        rows = await sync_reads.sync_runs(ctx, source_name, page_size(first))
         return [run_type(row) for row in rows]
 
     @_ops("Records set aside by the sync, newest first.")
     async def quarantined_records(
         self,
         info: Info,
-        source: str | None = None,
+        source_name: SourceArg = None,
         open_only: bool = True,
         first: int | None = 50,
     ) -> list[QuarantinedRecordType] | None:
         ctx: RequestContext = info.context
-        rows = await sync_reads.quarantined(ctx, source, open_only, page_size(first))
+        rows = await sync_reads.quarantined(
+            ctx, source_name, open_only, page_size(first)
+        )
         return [quarantined_type(row) for row in rows]
 
     @_identity("Household proofs that disagree with the record, for the registrar.")

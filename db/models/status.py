@@ -51,7 +51,7 @@ class StatusChange(Base):
     enrolment_id: Mapped[int | None] = mapped_column(ForeignKey("enrolments.id"))
     workflow_id: Mapped[int | None] = mapped_column(ForeignKey("workflows.id"))
     category: Mapped[str] = mapped_column(String(20))
-    reason: Mapped[str | None] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(String(32))
     effective_date: Mapped[date] = mapped_column(Date)
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str] = mapped_column(String(20))

@@ -49,7 +49,9 @@ async def seed_students(
     entries = entries or {}
     async with sessionmaker() as session:
         await begin_write(session)
-        district = await session.scalar(select(District).where(District.code == "210311"))
+        district = await session.scalar(
+            select(District).where(District.code == "210311")
+        )
         if district is None:
             district = District(code="210311", name="千山区")
             session.add(district)
@@ -67,7 +69,10 @@ async def seed_students(
         classes = {}
         for grade in sorted({s.grade for s in students}):
             klass = SchoolClass(
-                school_id=school.id, school_year=school_year, grade=grade, name=f"{grade}-1"
+                school_id=school.id,
+                school_year=school_year,
+                grade=grade,
+                name=f"{grade}-1",
             )
             session.add(klass)
             await session.flush()
@@ -75,8 +80,14 @@ async def seed_students(
         ids = {}
         for seed in students:
             ids[seed.id_number] = await _student(
-                session, crypto, seed, district.id, school.id, classes[seed.grade],
-                school_year, entries.get(seed.id_number),
+                session,
+                crypto,
+                seed,
+                district.id,
+                school.id,
+                classes[seed.grade],
+                school_year,
+                entries.get(seed.id_number),
             )
         await session.commit()
     return ids
@@ -110,15 +121,20 @@ async def _student(
     default = (date(school_year - seed.grade + 1, 9, 1), "NEW_ENTRY")
     entry_date, reason = entry or default
     episode = Enrolment(
-        student_id=student.id, school_id=school_id, entry_date=entry_date,
+        student_id=student.id,
+        school_id=school_id,
+        entry_date=entry_date,
         entry_reason=reason,
     )
     session.add(episode)
     await session.flush()
     session.add(
         Placement(
-            enrolment_id=episode.id, student_id=student.id, class_id=class_id,
-            grade=seed.grade, start_date=max(entry_date, date(school_year, 9, 1)),
+            enrolment_id=episode.id,
+            student_id=student.id,
+            class_id=class_id,
+            grade=seed.grade,
+            start_date=max(entry_date, date(school_year, 9, 1)),
         )
     )
     return student.id
@@ -146,7 +162,9 @@ def make_runner(
     )
 
 
-async def count(sessionmaker: async_sessionmaker[AsyncSession], model: Any, *where: Any) -> int:
+async def count(
+    sessionmaker: async_sessionmaker[AsyncSession], model: Any, *where: Any
+) -> int:
     async with sessionmaker() as session:
         stmt = select(func.count()).select_from(model)
         if where:

@@ -114,7 +114,9 @@ async def test_full_rerun_doubles_nothing(world: World) -> None:
 
     again = await world.runner().run(FEEDS, full=True)
 
-    assert [r.counts.upserted for r in again] == list(current(world.simulators).values())
+    assert [r.counts.upserted for r in again] == list(
+        current(world.simulators).values()
+    )
     assert await stored(world) == current(world.simulators)
 
 
@@ -126,9 +128,10 @@ async def test_revoked_award_is_withdrawn_not_deleted(world: World) -> None:
     [report] = await world.runner().run(["awards"])
 
     assert (report.counts.fetched, report.counts.deleted) == (1, 1)
-    assert await count(world.sessionmaker, Award) == current(world.simulators)[
-        "awards"
-    ] + 1
+    assert (
+        await count(world.sessionmaker, Award)
+        == current(world.simulators)["awards"] + 1
+    )
     withdrawn = await count(
         world.sessionmaker,
         Award,
@@ -141,7 +144,9 @@ async def test_revoked_award_is_withdrawn_not_deleted(world: World) -> None:
 async def test_household_move_updates_proof_in_place(world: World) -> None:
     await world.runner().run(["household"])
     student = STUDENTS[0]
-    world.simulators.household.move(student.id_number, "辽宁省鞍山市铁东区某路1号", "210302")
+    world.simulators.household.move(
+        student.id_number, "辽宁省鞍山市铁东区某路1号", "210302"
+    )
 
     [report] = await world.runner().run(["household"])
 

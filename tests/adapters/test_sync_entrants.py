@@ -56,7 +56,10 @@ def test_entry_kinds_follow_grade_and_reason() -> None:
 
 
 def test_school_year_starts_in_september() -> None:
-    assert [school_year_start(date(2025, 10, 8)), school_year_start(date(2026, 3, 1))] == [
+    assert [
+        school_year_start(date(2025, 10, 8)),
+        school_year_start(date(2026, 3, 1)),
+    ] == [
         date(2025, 9, 1),
         date(2025, 9, 1),
     ]

@@ -33,7 +33,9 @@ TRANSFER = next(s for s in STUDENTS if s.grade in (2, 3, 4, 5, 6))
 
 
 @pytest.fixture
-async def world(settings: Settings, engine: AsyncEngine, hub: Hub) -> AsyncIterator[World]:
+async def world(
+    settings: Settings, engine: AsyncEngine, hub: Hub
+) -> AsyncIterator[World]:
     hub.state.clock = at_night
     sessionmaker = make_sessionmaker(engine)
     crypto = FieldCrypto(settings.field_key_bytes())
@@ -62,7 +64,9 @@ async def test_history_lists_newest_run_first(world: World, hub: Hub) -> None:
     await world.runner().run(["awards"])
     await world.runner().run(["awards"])
 
-    data = await hub.data('{ syncRuns(source: "awards") { id status fetched } }', OFFICER)
+    data = await hub.data(
+        '{ syncRuns(source: "awards") { id status fetched } }', OFFICER
+    )
 
     runs = data["syncRuns"]
     assert [r["status"] for r in runs] == ["SUCCEEDED", "SUCCEEDED"]
@@ -100,9 +104,7 @@ def test_masking_reaches_nested_values() -> None:
     }
 
 
-async def test_registrar_sees_household_name_difference(
-    world: World, hub: Hub
-) -> None:
+async def test_registrar_sees_household_name_difference(world: World, hub: Hub) -> None:
     student = STUDENTS[2]
     [record] = world.simulators.household.feed.where("id_number", student.id_number)
     world.simulators.household.feed.put({**record, "name": "王小明"})
@@ -152,7 +154,10 @@ async def test_entry_check_lists_entrants_by_class(world: World, hub: Hub) -> No
         )
         for s in entrants
     )
-    assert sorted(
-        (c["className"], c["studentNumber"], c["entryKind"], c["checkBy"])
-        for c in data["vaccinationEntryCheck"]
-    ) == expected
+    assert (
+        sorted(
+            (c["className"], c["studentNumber"], c["entryKind"], c["checkBy"])
+            for c in data["vaccinationEntryCheck"]
+        )
+        == expected
+    )

@@ -120,9 +120,7 @@ async def test_demo_sync_fills_the_demo_archive(demo: Hub, settings: Settings) -
     async with make_sessionmaker(engine)() as session:
         students = await session.scalar(select(func.count()).select_from(Student))
         proofs = await session.scalar(select(func.count()).select_from(ProofDocument))
-        statuses = (
-            await session.execute(select(SyncRun.source, SyncRun.status))
-        ).all()
+        statuses = (await session.execute(select(SyncRun.source, SyncRun.status))).all()
     await engine.dispose()
     officer = Principal("o", Role.DISTRICT_OFFICER, district="210311")
     differences = await demo.data("{ householdDifferences { field } }", officer)

@@ -53,7 +53,9 @@ def leader(school: str = PRIMARY) -> Principal:
 
 
 def head_teacher(class_id: int, school: str = PRIMARY) -> Principal:
-    return Principal(f"ht-{class_id}", Role.HEAD_TEACHER, school=school, class_id=class_id)
+    return Principal(
+        f"ht-{class_id}", Role.HEAD_TEACHER, school=school, class_id=class_id
+    )
 
 
 def set_clock(hub: Hub, now: datetime = NOW) -> None:
@@ -114,30 +116,89 @@ def archive_entries(student_id: int, n: int) -> list[Any]:
         day = date(2026, 9, 1) + timedelta(days=i)
         sid = student_id
         rows += [
-            StatusChange(student_id=sid, category="ENROL", effective_date=day,
-                         to_status="STUDYING", requested_by="reg-1"),
-            ProofDocument(student_id=sid, kind="HOUSEHOLD_PROOF", title="户籍证明",
-                          household_number=f"H{i:04d}", **_pulled("household", i, sid)),
-            Evaluation(student_id=sid, school_year=2000 + i, term=1,
-                       framework="JUNIOR_2016", dimension="MORAL_CHARACTER",
-                       text="尊敬师长，团结同学。", level="GOOD", **_desk(i)),
-            HealthCheck(student_id=sid, examined_on=day, height_cm=Decimal("130.0"),
-                        weight_kg=Decimal("28.0"), health_status="10",
-                        findings=["视力正常"], **_pulled("health", i, sid)),
-            FitnessTest(student_id=sid, school_year=2000 + i, grade=3, tested_on=day,
-                        total=Decimal("85.50"), band="GOOD", **_pulled("fitness", i, sid)),
-            VaccinationDose(student_id=sid, vaccine=None, vaccine_text="某疫苗",
-                            needs_manual_mapping=True, occurred_on=day,
-                            precision="day", **_pulled("vaccine", i, sid)),
-            Award(student_id=sid, form="CERTIFICATE_OR_MEDAL", title=f"区作文比赛{i}等奖",
-                  level="DISTRICT", body="千山区教育局", awarded_on=day, **_desk(i)),
-            Sanction(student_id=sid, kind="WARNING", reason="多次违反课堂纪律",
-                     decided_on=day, **_desk(i)),
-            AidGrant(student_id=sid, kind="FREE_TEXTBOOKS", for_date=day,
-                     period="TERM", **_desk(i)),
-            CourseResult(student_id=sid, course=f"课程{i}", school_year=2026, term=1,
-                         score=Decimal("88.5"), **_desk(i)),
-        ]  # fmt: skip
+            StatusChange(
+                student_id=sid,
+                category="ENROL",
+                effective_date=day,
+                to_status="STUDYING",
+                requested_by="reg-1",
+            ),
+            ProofDocument(
+                student_id=sid,
+                kind="HOUSEHOLD_PROOF",
+                title="户籍证明",
+                household_number=f"H{i:04d}",
+                **_pulled("household", i, sid),
+            ),
+            Evaluation(
+                student_id=sid,
+                school_year=2000 + i,
+                term=1,
+                framework="JUNIOR_2016",
+                dimension="MORAL_CHARACTER",
+                text="尊敬师长，团结同学。",
+                level="GOOD",
+                **_desk(i),
+            ),
+            HealthCheck(
+                student_id=sid,
+                examined_on=day,
+                height_cm=Decimal("130.0"),
+                weight_kg=Decimal("28.0"),
+                health_status="10",
+                findings=["视力正常"],
+                **_pulled("health", i, sid),
+            ),
+            FitnessTest(
+                student_id=sid,
+                school_year=2000 + i,
+                grade=3,
+                tested_on=day,
+                total=Decimal("85.50"),
+                band="GOOD",
+                **_pulled("fitness", i, sid),
+            ),
+            VaccinationDose(
+                student_id=sid,
+                vaccine=None,
+                vaccine_text="某疫苗",
+                needs_manual_mapping=True,
+                occurred_on=day,
+                precision="day",
+                **_pulled("vaccine", i, sid),
+            ),
+            Award(
+                student_id=sid,
+                form="CERTIFICATE_OR_MEDAL",
+                title=f"区作文比赛{i}等奖",
+                level="DISTRICT",
+                body="千山区教育局",
+                awarded_on=day,
+                **_desk(i),
+            ),
+            Sanction(
+                student_id=sid,
+                kind="WARNING",
+                reason="多次违反课堂纪律",
+                decided_on=day,
+                **_desk(i),
+            ),
+            AidGrant(
+                student_id=sid,
+                kind="FREE_TEXTBOOKS",
+                for_date=day,
+                period="TERM",
+                **_desk(i),
+            ),
+            CourseResult(
+                student_id=sid,
+                course=f"课程{i}",
+                school_year=2026,
+                term=1,
+                score=Decimal("88.5"),
+                **_desk(i),
+            ),
+        ]
     return rows
 
 
@@ -145,23 +206,39 @@ async def fill_archive(hub: Hub, student_id: int, n: int, school_id: int) -> Non
     """``n`` entries per category, attendance marks and a certificate."""
     rows = archive_entries(student_id, n)
     rows += [
-        AttendanceMark(student_id=student_id, day=date(2026, 9, 1) + timedelta(days=i),
-                       kind="PRESENT", at=NOW - timedelta(days=40 - i),
-                       school_id=school_id, **_desk(i))
+        AttendanceMark(
+            student_id=student_id,
+            day=date(2026, 9, 1) + timedelta(days=i),
+            kind="PRESENT",
+            at=NOW - timedelta(days=40 - i),
+            school_id=school_id,
+            **_desk(i),
+        )
         for i in range(n)
-    ]  # fmt: skip
+    ]
     await write(hub, rows)
     certificate = GraduationCertificate(
-        student_id=student_id, school_id=school_id, year=2026, sequence=student_id,
-        number=f"X-{student_id}", stage="PRIMARY", grade=6,
-        issued_on=date(2026, 7, 1), **_desk(0),
-    )  # fmt: skip
+        student_id=student_id,
+        school_id=school_id,
+        year=2026,
+        sequence=student_id,
+        number=f"X-{student_id}",
+        stage="PRIMARY",
+        grade=6,
+        issued_on=date(2026, 7, 1),
+        **_desk(0),
+    )
     await write(hub, [certificate])
     proofs = [
-        CertificateProof(student_id=student_id, certificate_id=certificate.id,
-                         issued_on=date(2026, 9, 1), reason="遗失", **_desk(i))
+        CertificateProof(
+            student_id=student_id,
+            certificate_id=certificate.id,
+            issued_on=date(2026, 9, 1),
+            reason="遗失",
+            **_desk(i),
+        )
         for i in range(n)
-    ]  # fmt: skip
+    ]
     await write(hub, proofs)
 
 
@@ -197,13 +274,23 @@ async def add_class(
         )
         created = [(r.id, r.student_number) for r in result]
         for student_id, _ in created:
-            episode = Enrolment(student_id=student_id, school_id=sid,
-                                entry_date=date(2018, 9, 1), entry_reason="NEW_ENTRY")
+            episode = Enrolment(
+                student_id=student_id,
+                school_id=sid,
+                entry_date=date(2018, 9, 1),
+                entry_reason="NEW_ENTRY",
+            )
             session.add(episode)
             await session.flush()
-            session.add(Placement(enrolment_id=episode.id, student_id=student_id,
-                                  class_id=klass.id, grade=grade,
-                                  start_date=date(2026, 9, 1)))  # fmt: skip
+            session.add(
+                Placement(
+                    enrolment_id=episode.id,
+                    student_id=student_id,
+                    class_id=klass.id,
+                    grade=grade,
+                    start_date=date(2026, 9, 1),
+                )
+            )
         await session.commit()
     return [Pupil(i, n, klass.id, school) for i, n in created]
 
@@ -239,17 +326,29 @@ async def add_school(hub: Hub, code: str, kind: str = "JUNIOR") -> None:
     async with hub.state.sessionmaker() as session:
         district = await session.scalar(select(School.district_id).limit(1))
         session.add(
-            School(code=code, name=f"测试学校{code[-4:]}", district_id=district,
-                   kind=kind, ownership="PUBLIC", locale="URBAN")
-        )  # fmt: skip
+            School(
+                code=code,
+                name=f"测试学校{code[-4:]}",
+                district_id=district,
+                kind=kind,
+                ownership="PUBLIC",
+                locale="URBAN",
+            )
+        )
         await session.commit()
 
 
 def passing_results(student_ids: list[int]) -> list[Any]:
     """Two passed courses for each student."""
     return [
-        CourseResult(student_id=sid, course=course, school_year=2026, term=1,
-                     score=Decimal(score), **_desk(0))
+        CourseResult(
+            student_id=sid,
+            course=course,
+            school_year=2026,
+            term=1,
+            score=Decimal(score),
+            **_desk(0),
+        )
         for sid in student_ids
         for course, score in (("语文", "81"), ("数学", "60"))
-    ]  # fmt: skip
+    ]

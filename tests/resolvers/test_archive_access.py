@@ -85,15 +85,24 @@ async def test_school_leader_reads_no_aid_or_scores(demo: Hub) -> None:
 
     body = await _read(demo, leader(), pupil)
 
-    _denied(body, "academicResults", "financialAid", "qualityEvaluation",
-            reason="NOT_PERMITTED")  # fmt: skip
+    _denied(
+        body,
+        "academicResults",
+        "financialAid",
+        "qualityEvaluation",
+        reason="NOT_PERMITTED",
+    )
     assert len(body["data"]["student"]["archive"]["sanctions"]) == 2
 
 
 async def test_former_school_reads_none_of_them(demo: Hub) -> None:
     pupil = await _filled(demo)
-    await execute(demo, update(Enrolment).where(Enrolment.student_id == pupil.id)
-                  .values(exit_date=date(2026, 9, 1), exit_reason="TRANSFER_OUT"))  # fmt: skip
+    await execute(
+        demo,
+        update(Enrolment)
+        .where(Enrolment.student_id == pupil.id)
+        .values(exit_date=date(2026, 9, 1), exit_reason="TRANSFER_OUT"),
+    )
 
     body = await _read(demo, registrar(), pupil)
 
@@ -112,26 +121,38 @@ async def test_city_officer_sees_no_student(demo: Hub) -> None:
 async def test_outside_party_reads_only_approved_category(demo: Hub) -> None:
     pupil = await _filled(demo)
     approval = {
-        "documentNumber": "千教批〔2026〕12号", "authority": "千山区教育局",
-        "approver": "王某", "requestingParty": "某区人民法院", "purpose": "案件审理",
-        "categories": ["ACADEMIC_RESULTS"], "studentNumbers": [pupil.number],
-        "validFrom": "2026-10-01", "validTo": "2026-12-31",
+        "documentNumber": "千教批〔2026〕12号",
+        "authority": "千山区教育局",
+        "approver": "王某",
+        "requestingParty": "某区人民法院",
+        "purpose": "案件审理",
+        "categories": ["ACADEMIC_RESULTS"],
+        "studentNumbers": [pupil.number],
+        "validFrom": "2026-10-01",
+        "validTo": "2026-12-31",
     }
     await demo.data(APPROVAL, OFFICER, {"input": approval})
     outsider = Principal("court-1", Role.EXTERNAL, approval="千教批〔2026〕12号")
 
     body = await _read(demo, outsider, pupil)
 
-    _denied(body, "financialAid", "qualityEvaluation", "sanctions",
-            reason="NOT_IN_APPROVAL")  # fmt: skip
+    _denied(
+        body, "financialAid", "qualityEvaluation", "sanctions", reason="NOT_IN_APPROVAL"
+    )
     assert len(body["data"]["student"]["archive"]["academicResults"]) == 2
 
 
 async def test_revoked_sanction_reaches_auditor_only(demo: Hub) -> None:
     pupil = await _filled(demo)
-    await execute(demo, update(Sanction).where(Sanction.student_id == pupil.id)
-                  .values(revoked_on=date(2026, 10, 1)))  # fmt: skip
-    history = """query($n: String!) { sanctionHistory(studentNumber: $n) { revokedOn } }"""
+    await execute(
+        demo,
+        update(Sanction)
+        .where(Sanction.student_id == pupil.id)
+        .values(revoked_on=date(2026, 10, 1)),
+    )
+    history = (
+        """query($n: String!) { sanctionHistory(studentNumber: $n) { revokedOn } }"""
+    )
 
     seen = [
         (await _read(demo, who, pupil))["data"]["student"]["archive"]["sanctions"]
@@ -152,9 +173,11 @@ async def test_reads_are_audited_per_field(demo: Hub) -> None:
 
     by_outcome = {e["outcome"]: e for e in data["auditEvents"] if e["action"] == "READ"}
     assert by_outcome["READ"]["fields"] == [
-        "SanctionEntry.reason", "StudentArchive.sanctions",
+        "SanctionEntry.reason",
+        "StudentArchive.sanctions",
     ]
     assert by_outcome["DENIED"]["fields"] == [
-        "StudentArchive.academicResults", "StudentArchive.financialAid",
+        "StudentArchive.academicResults",
+        "StudentArchive.financialAid",
         "StudentArchive.qualityEvaluation",
     ]

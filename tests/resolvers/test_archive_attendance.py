@@ -40,8 +40,12 @@ async def test_c16_check_in_is_on_shanghai_day(demo: Hub) -> None:
       byInstant: attendance(takenFrom: "2025-09-01T00:00:00+08:00",
                             takenTo: "2025-09-01T23:59:59+08:00") { day at } } } }"""
 
-    marked = await demo.data(MARK, registrar(), _mark(pupil.number, "2025-09-01T07:30:00+08:00"))
-    archive = (await demo.data(query, registrar(), {"n": pupil.number}))["student"]["archive"]
+    marked = await demo.data(
+        MARK, registrar(), _mark(pupil.number, "2025-09-01T07:30:00+08:00")
+    )
+    archive = (await demo.data(query, registrar(), {"n": pupil.number}))["student"][
+        "archive"
+    ]
 
     entry = marked["recordAttendance"]["attendance"]
     assert entry["day"] == "2025-09-01"
@@ -55,7 +59,9 @@ async def test_c16_check_in_is_on_shanghai_day(demo: Hub) -> None:
 async def test_c16_small_hours_stay_on_local_day(demo: Hub) -> None:
     pupil = await _pupil(demo)
 
-    data = await demo.data(MARK, registrar(), _mark(pupil.number, "2025-09-01T00:30:00+08:00"))
+    data = await demo.data(
+        MARK, registrar(), _mark(pupil.number, "2025-09-01T00:30:00+08:00")
+    )
 
     assert data["recordAttendance"]["attendance"]["day"] == "2025-09-01"
 
@@ -63,7 +69,9 @@ async def test_c16_small_hours_stay_on_local_day(demo: Hub) -> None:
 async def test_naive_instant_is_refused(demo: Hub) -> None:
     pupil = await _pupil(demo)
 
-    data = await demo.data(MARK, registrar(), _mark(pupil.number, "2025-09-01T07:30:00"))
+    data = await demo.data(
+        MARK, registrar(), _mark(pupil.number, "2025-09-01T07:30:00")
+    )
 
     assert data["recordAttendance"] == {
         "attendance": None,
@@ -74,7 +82,9 @@ async def test_naive_instant_is_refused(demo: Hub) -> None:
 async def test_future_mark_is_refused(demo: Hub) -> None:
     pupil = await _pupil(demo)
 
-    data = await demo.data(MARK, registrar(), _mark(pupil.number, "2026-10-16T08:00:00+08:00"))
+    data = await demo.data(
+        MARK, registrar(), _mark(pupil.number, "2026-10-16T08:00:00+08:00")
+    )
 
     assert data["recordAttendance"]["userErrors"] == [
         {"code": "ATTENDANCE_IN_FUTURE", "field": ["at"], "article": "第三十四条"}
@@ -85,13 +95,22 @@ async def test_late_and_early_leave_share_a_day(demo: Hub) -> None:
     pupil = await _pupil(demo)
     teacher = head_teacher(pupil.class_id)
 
-    await demo.data(MARK, teacher, _mark(pupil.number, "2026-10-12T08:20:00+08:00", "LATE"))
-    both = await demo.data(MARK, teacher, _mark(pupil.number, "2026-10-12T15:00:00+08:00", "EARLY_LEAVE"))
-    replaced = await demo.data(MARK, teacher, _mark(pupil.number, "2026-10-12T16:00:00+08:00", "SICK_LEAVE"))
+    await demo.data(
+        MARK, teacher, _mark(pupil.number, "2026-10-12T08:20:00+08:00", "LATE")
+    )
+    both = await demo.data(
+        MARK, teacher, _mark(pupil.number, "2026-10-12T15:00:00+08:00", "EARLY_LEAVE")
+    )
+    replaced = await demo.data(
+        MARK, teacher, _mark(pupil.number, "2026-10-12T16:00:00+08:00", "SICK_LEAVE")
+    )
 
     assert both["recordAttendance"]["attendance"] == {
-        "day": "2026-10-12", "kind": "LATE", "alsoKind": "EARLY_LEAVE",
-        "at": "2026-10-12T07:00:00+00:00", "classId": pupil.class_id,
+        "day": "2026-10-12",
+        "kind": "LATE",
+        "alsoKind": "EARLY_LEAVE",
+        "at": "2026-10-12T07:00:00+00:00",
+        "classId": pupil.class_id,
     }
     assert replaced["recordAttendance"]["attendance"]["kind"] == "SICK_LEAVE"
     assert replaced["recordAttendance"]["attendance"]["alsoKind"] is None
@@ -101,7 +120,9 @@ async def test_head_teacher_marks_only_class_days(demo: Hub) -> None:
     pupil = await _pupil(demo)
 
     data = await demo.data(
-        MARK, head_teacher(pupil.class_id), _mark(pupil.number, "2026-03-13T08:05:00+08:00")
+        MARK,
+        head_teacher(pupil.class_id),
+        _mark(pupil.number, "2026-03-13T08:05:00+08:00"),
     )
 
     assert data["recordAttendance"]["userErrors"] == [
@@ -131,10 +152,14 @@ async def test_class_summary_counts_each_kind(demo: Hub) -> None:
     assert summary["className"] == "3-1"
     assert summary["totals"] == {"present": 1, "late": 1, "truant": 1, "days": 3}
     assert summary["students"][:2] == [
-        {"studentNumber": first.number,
-         "summary": {"present": 1, "late": 0, "truant": 1, "days": 2}},
-        {"studentNumber": second.number,
-         "summary": {"present": 0, "late": 1, "truant": 0, "days": 1}},
+        {
+            "studentNumber": first.number,
+            "summary": {"present": 1, "late": 0, "truant": 1, "days": 2},
+        },
+        {
+            "studentNumber": second.number,
+            "summary": {"present": 0, "late": 1, "truant": 0, "days": 1},
+        },
     ]
     assert len(summary["students"]) == 2 + len(rest)
 
@@ -143,7 +168,9 @@ async def test_other_teacher_cannot_see_class(demo: Hub) -> None:
     pupil = await _pupil(demo)
     other = (await pupils(demo, PRIMARY, "3-2"))[0]
 
-    body = (await demo.gql(CLASS, head_teacher(other.class_id), {"id": str(pupil.class_id)})).json()
+    body = (
+        await demo.gql(CLASS, head_teacher(other.class_id), {"id": str(pupil.class_id)})
+    ).json()
 
     assert body["data"] == {"classAttendance": None}
     assert [e["extensions"]["code"] for e in body["errors"]] == ["NOT_FOUND"]
@@ -160,10 +187,16 @@ async def test_c06_mark_survives_transfer_out(demo: Hub) -> None:
     pupil = (await pupils(demo, PRIMARY, "3-1"))[0]
     set_clock(demo, datetime(2026, 3, 13, 0, 10, tzinfo=UTC))
     await demo.data(MARK, registrar(), _mark(pupil.number, "2026-03-13T08:05:00+08:00"))
-    await execute(demo, update(Enrolment).where(Enrolment.student_id == pupil.id)
-                  .values(exit_date=date(2026, 3, 13), exit_reason="TRANSFER_OUT"))
-    await execute(demo, update(Student).where(Student.id == pupil.id)
-                  .values(status="TRANSFERRED_OUT"))
+    await execute(
+        demo,
+        update(Enrolment)
+        .where(Enrolment.student_id == pupil.id)
+        .values(exit_date=date(2026, 3, 13), exit_reason="TRANSFER_OUT"),
+    )
+    await execute(
+        demo,
+        update(Student).where(Student.id == pupil.id).values(status="TRANSFERRED_OUT"),
+    )
     set_clock(demo, datetime(2026, 4, 20, 2, 0, tzinfo=UTC))
 
     body = (await demo.gql(HISTORY, registrar(), {"n": pupil.number})).json()

@@ -18,8 +18,7 @@ from db.models import (
     Student,
 )
 from rules.access import Principal, Role
-from rules.status import StudentStatus, transition
-from rules.status import ChangeCategory
+from rules.status import ChangeCategory, StudentStatus, transition
 from tests.conftest import Hub
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -174,3 +173,105 @@ async def replays(hub: Hub, student_id: int) -> bool:
 
 TRANSFER_DOCS = ["CONTACT_FORM", "GUARDIAN_ID", "HOUSEHOLD_REGISTER"]
 ASSIGNED_DOCS = ["CONTACT_FORM", "GUARDIAN_ID", "RESIDENCE_PROOF", "EMPLOYMENT_PROOF"]
+
+
+async def add_class(hub: Hub, school: str, name: str, year: int) -> int:
+    """A class of another school year than the demo's (test set-up)."""
+    async with hub.state.sessionmaker() as session:
+        school_id = await session.scalar(select(School.id).where(School.code == school))
+        assert school_id is not None
+        klass = SchoolClass(
+            school_id=school_id,
+            school_year=year,
+            grade=int(name.split("-")[0]),
+            name=name,
+        )
+        session.add(klass)
+        await session.commit()
+        return klass.id
+
+
+async def add_student(
+    hub: Hub,
+    school: str,
+    class_id: int,
+    *,
+    entered: dt.date,
+    placed: dt.date,
+    id_number: str | None = None,
+    birth_date: dt.date | None = None,
+) -> Student:
+    """A verified record with one episode and one placement, written the way
+    hub/demo.py writes its students (made-up person)."""
+    import random
+
+    from db.crypto import FieldCrypto
+    from db.models import District, StudentNumber
+    from hub.people import make_person
+
+    rng = random.Random(class_id * 7919 + entered.toordinal())
+    person = make_person(rng, birth_date or dt.date(2017, 6, 12), area=DISTRICT)
+    number = id_number or person.id_number
+    crypto = FieldCrypto(hub.settings.field_key_bytes())
+    async with hub.state.sessionmaker() as session:
+        school_id = await session.scalar(select(School.id).where(School.code == school))
+        district_id = await session.scalar(
+            select(District.id).where(District.code == DISTRICT)
+        )
+        assert school_id is not None and district_id is not None
+        student = Student(
+            student_number="G" + number,
+            number_kind="G",
+            record_state="VERIFIED",
+            status="STUDYING",
+            district_id=district_id,
+            name=person.name,
+            sex=person.sex,
+            birth_date=birth_date or person.birth_date,
+            ethnicity="01",
+            nationality="CHN",
+            id_doc_type="1",
+            id_number_cipher=crypto.encrypt(number),
+            id_number_hash=crypto.lookup_hash(number),
+            household_place_code=DISTRICT,
+        )
+        session.add(student)
+        await session.flush()
+        session.add(StudentNumber(student_id=student.id, number="G" + number, kind="G"))
+        enrolment = Enrolment(
+            student_id=student.id,
+            school_id=school_id,
+            entry_date=entered,
+            entry_reason="NEW_ENTRY",
+        )
+        session.add(enrolment)
+        await session.flush()
+        klass = await session.get_one(SchoolClass, class_id)
+        session.add(
+            Placement(
+                enrolment_id=enrolment.id,
+                student_id=student.id,
+                class_id=class_id,
+                grade=klass.grade,
+                start_date=placed,
+            )
+        )
+        await session.commit()
+        return student
+
+
+async def load_school_year(
+    hub: Hub, first: tuple[str, str], second: tuple[str, str]
+) -> dict[str, Any]:
+    query = (
+        "mutation($i: LoadSchoolCalendarInput!) { loadSchoolCalendar(input: $i) "
+        "{ schoolYear { startYear terms { name start end } holidays { name start end } }"
+        " userErrors { code message article } } }"
+    )
+    given = {
+        "firstTerm": {"start": first[0], "end": first[1]},
+        "secondTerm": {"start": second[0], "end": second[1]},
+    }
+    data = await hub.data(query, OFFICER, {"i": given})
+    payload: dict[str, Any] = data["loadSchoolCalendar"]
+    return payload

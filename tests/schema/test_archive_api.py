@@ -63,21 +63,31 @@ async def test_archive_lists_every_category_with_provenance(demo: Hub) -> None:
     assert archive["proofDocuments"][0] == {
         "title": "户籍证明",
         "householdNumber": "H0000",
-        "provenance": {"source": "household", "sourceRecordId": f"household-{pupil.id}-0"},
+        "provenance": {
+            "source": "household",
+            "sourceRecordId": f"household-{pupil.id}-0",
+        },
     }
     assert archive["qualityEvaluation"][0]["dimensionLabel"] == "思想品德"
     assert archive["qualityEvaluation"][0]["provenance"] == {"enteredBy": "reg-1"}
     assert archive["health"]["checks"][0]["bmi"] == "16.6"
     assert archive["health"]["fitnessTests"][0]["recordMark"] == "良好"
     assert archive["health"]["vaccinations"][0] == {
-        "vaccineText": "某疫苗", "needsManualMapping": True, "counted": False,
+        "vaccineText": "某疫苗",
+        "needsManualMapping": True,
+        "counted": False,
     }
     assert archive["awards"][0]["levelLabel"] == "区级"
     assert archive["academicResults"][0] == {
-        "course": "课程0", "score": "88.50", "passed": True,
+        "course": "课程0",
+        "score": "88.50",
+        "passed": True,
     }
     assert archive["graduationCertificate"]["valid"] is True
-    assert archive["sanctions"][0] == {"kindLabel": "警告", "reason": "多次违反课堂纪律"}
+    assert archive["sanctions"][0] == {
+        "kindLabel": "警告",
+        "reason": "多次违反课堂纪律",
+    }
     assert archive["attendanceSummary"] == {"present": 2, "days": 2}
 
 
@@ -133,7 +143,9 @@ async def test_head_teacher_reads_results_not_health(demo: Hub) -> None:
     query = """query($n: String!) { student(studentNumber: $n) { archive {
       academicResults { course } health { checks { bmi } } } } }"""
 
-    body = (await demo.gql(query, head_teacher(pupil.class_id), {"n": pupil.number})).json()
+    body = (
+        await demo.gql(query, head_teacher(pupil.class_id), {"n": pupil.number})
+    ).json()
 
     assert body["data"]["student"]["archive"] == {
         "academicResults": [{"course": "课程0"}],
@@ -151,3 +163,27 @@ async def test_district_officer_reads_whole_archive(demo: Hub) -> None:
 
     assert len(archive["financialAid"]) == 1
     assert len(archive["health"]["vaccinations"]) == 1
+
+
+PAGE = """query($first: Int) { students(schoolCode: "2103110001", first: $first) {
+  edges { node { archive { awards { title } sanctions { reason }
+    health { fitnessTests { total } } graduationCertificate { number } } } } } }"""
+
+
+async def test_page_of_archives_costs_the_same(
+    demo: Hub, count_statements: list[str]
+) -> None:
+    set_clock(demo)
+    school = await school_id(demo, PRIMARY)
+    for pupil in await pupils(demo, PRIMARY, "1-1"):
+        await fill_archive(demo, pupil.id, 3, school)
+
+    count_statements.clear()
+    small = await demo.data(PAGE, registrar(), {"first": 2})
+    two = len(count_statements)
+    count_statements.clear()
+    large = await demo.data(PAGE, registrar(), {"first": 40})
+
+    assert len(small["students"]["edges"]) == 2
+    assert len(large["students"]["edges"]) == 40
+    assert len(count_statements) == two

@@ -6,7 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from db.models import AttendanceMark, Sanction
+from sqlalchemy import select
+
+from db.models import AttendanceMark, Sanction, School
+from rules.calendar import WorkingDayCalendar
 from tests.conftest import Hub
 from tests.resolvers.test_status_support import (
     ASSIGNED_DOCS,
@@ -207,12 +210,13 @@ async def test_suspension_needs_a_month_sick(demo: Hub) -> None:
 async def test_sick_leave_read_from_attendance(demo: Hub) -> None:
     set_clock(demo, TERM_DAY)
     student = await pick_student(demo, SCHOOL_A, 4)
-    school_days = [
-        dt.date(2026, 9, 7) + dt.timedelta(days=i)
-        for i in range(33)
-        if (dt.date(2026, 9, 7) + dt.timedelta(days=i)).weekday() < 5
-    ]
+    workdays = WorkingDayCalendar.bundled()
+    days = (dt.date(2026, 9, 7) + dt.timedelta(days=i) for i in range(33))
+    school_days = [day for day in days if workdays.is_working_day(day)]
     async with demo.state.sessionmaker() as session:
+        school_id = await session.scalar(
+            select(School.id).where(School.code == SCHOOL_A)
+        )
         for day in school_days:
             session.add(
                 AttendanceMark(
@@ -220,7 +224,7 @@ async def test_sick_leave_read_from_attendance(demo: Hub) -> None:
                     day=day,
                     kind="SICK_LEAVE",
                     at=dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC),
-                    school_id=1,
+                    school_id=school_id,
                     entered_by="test",
                 )
             )
@@ -341,20 +345,14 @@ async def test_grade_skip_across_stage_refused(demo: Hub) -> None:
 async def test_reentry_goes_to_original_school(demo: Hub) -> None:
     set_clock(demo, TERM_DAY)
     student = await pick_student(demo, SCHOOL_A, 5)
-    async with demo.state.sessionmaker() as session:
-        from sqlalchemy import update
-
-        from db.models import Enrolment, Student
-
-        await session.execute(
-            update(Enrolment)
-            .where(Enrolment.student_id == student.id)
-            .values(exit_date=dt.date(2026, 6, 30), exit_reason="OTHER_LEAVING")
-        )
-        await session.execute(
-            update(Student).where(Student.id == student.id).values(status="LEFT_OTHER")
-        )
-        await session.commit()
+    left = {
+        "studentNumber": student.student_number,
+        "ground": "LEFT_UNREACHABLE",
+        "reportedToDistrict": True,
+        "leftOn": "2026-06-01",
+    }
+    payload = await mutate(demo, "recordOtherLeaving", registrar(SCHOOL_A), left)
+    assert codes(payload) == []
     given = {"studentNumber": student.student_number, "schoolCode": SCHOOL_B}
     payload = await mutate(demo, "applyReentry", OFFICER, given)
     assert codes(payload) == [("REENTRY_NOT_ORIGINAL_SCHOOL", "第二十六条")]

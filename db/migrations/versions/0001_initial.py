@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-03 16:58:13.049590
+Create Date: 2026-12-03 17:13:53.355080
 """
 
 from collections.abc import Sequence
@@ -1156,7 +1156,7 @@ def upgrade() -> None:
         sa.Column("enrolment_id", sa.Integer(), nullable=True),
         sa.Column("workflow_id", sa.Integer(), nullable=True),
         sa.Column("category", sa.String(length=20), nullable=False),
-        sa.Column("reason", sa.String(length=20), nullable=True),
+        sa.Column("reason", sa.String(length=32), nullable=True),
         sa.Column("effective_date", sa.Date(), nullable=False),
         sa.Column("from_status", sa.String(length=20), nullable=True),
         sa.Column("to_status", sa.String(length=20), nullable=False),
