@@ -11,6 +11,8 @@ from db.models import Placement, Student
 from rules.access import Principal, Role
 from tests.conftest import Hub
 
+ALLOW = "allow"
+NOT_FOUND = "not_found"
 SCHOOL = "2103110001"
 OTHER_SCHOOL = "2103110002"
 DISTRICT = "210311"
@@ -22,8 +24,17 @@ FIELDS = {
     "health": "healthStatus",
     "welfare": "orphan",
 }
-ALLOW = "allow"
-NOT_FOUND = "not_found"
+# Archive fields for the two classes that live only in the archive.
+ARCHIVE_FIELDS = {"conduct": "sanctions", "results": "academicResults"}
+ARCHIVE_EXPECTED: dict[Role, dict[str, str]] = {
+    Role.REGISTRAR: {"conduct": ALLOW, "results": ALLOW},
+    Role.HEAD_TEACHER: {"conduct": "NOT_PERMITTED", "results": ALLOW},
+    Role.SCHOOL_LEADER: {"conduct": ALLOW, "results": "NOT_PERMITTED"},
+    Role.DISTRICT_OFFICER: {"conduct": ALLOW, "results": ALLOW},
+    Role.SYNC: {"conduct": "NOT_PERMITTED", "results": "NOT_PERMITTED"},
+    Role.CITY_OFFICER: {"conduct": NOT_FOUND, "results": NOT_FOUND},
+    Role.AUDITOR: {"conduct": NOT_FOUND, "results": NOT_FOUND},
+}
 
 # The expected table, written out (not derived from the policy it checks).
 EXPECTED: dict[Role, dict[str, str]] = {
@@ -105,6 +116,21 @@ async def test_matrix_by_student_number(demo: Hub, role: Role, access_class: str
     query = f'{{ student(studentNumber: "{number}") {{ {field} }} }}'
     body = (await demo.gql(query, _principal(role, class_id))).json()
     assert _outcome(body, ["student", field]) == EXPECTED[role][access_class]
+
+
+@pytest.mark.parametrize("role", list(ARCHIVE_EXPECTED), ids=lambda r: r.value)
+@pytest.mark.parametrize("access_class", list(ARCHIVE_FIELDS))
+async def test_matrix_archive_classes(
+    demo: Hub, role: Role, access_class: str
+) -> None:
+    number, class_id, _ = await _first_student(demo)
+    field = ARCHIVE_FIELDS[access_class]
+    query = (
+        f'{{ student(studentNumber: "{number}") {{ archive {{ {field} {{ __typename }} }} }} }}'
+    )
+    body = (await demo.gql(query, _principal(role, class_id))).json()
+    got = _outcome(body, ["student", "archive", field])
+    assert got == ARCHIVE_EXPECTED[role][access_class]
 
 
 @pytest.mark.parametrize("role", list(EXPECTED), ids=lambda r: r.value)
