@@ -91,9 +91,14 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     port = args.port or settings.port
     upgrade(settings.database_url)
     if args.demo:
+        from hub.cli_sync import sync_demo
         from hub.demo import first_class_id, print_welcome, seed_demo
 
-        asyncio.run(seed_demo(settings))
+        if asyncio.run(seed_demo(settings)):
+            # A newcomer sees a full archive: household proofs, health checks,
+            # fitness tests, vaccinations and awards from the simulators.
+            print("syncing the demo district from the simulated systems…", flush=True)
+            asyncio.run(sync_demo(settings))
         print_welcome(settings, host, port, asyncio.run(first_class_id(settings)))
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
     return 0

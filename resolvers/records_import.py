@@ -255,7 +255,8 @@ async def _write(
         }
         for row, number in zip(rows, numbers, strict=True)
     ]
-    ids = list(await _insert_returning(session, Student, students))
+    by_number = await _insert_keyed(session, Student.student_number, students)
+    ids = [by_number[n] for n in numbers]
     await session.execute(
         insert(StudentNumber),
         [
@@ -274,7 +275,8 @@ async def _write(
         {"student_id": i, **enrolment_values(row.info, school_id)}
         for i, row in zip(ids, rows, strict=True)
     ]
-    enrolment_ids = await _insert_returning(session, Enrolment, episodes)
+    by_student = await _insert_keyed(session, Enrolment.student_id, episodes)
+    enrolment_ids = [by_student[i] for i in ids]
     await session.execute(
         insert(Placement),
         [
@@ -297,12 +299,14 @@ async def _write(
     )
 
 
-async def _insert_returning(
-    session: AsyncSession, model: Any, rows: list[dict[str, Any]]
-) -> list[int]:
-    stmt = insert(model).returning(model.id, sort_by_parameter_order=True)
-    result = await session.execute(stmt, rows)
-    return [int(pk) for pk in result.scalars()]
+async def _insert_keyed(
+    session: AsyncSession, key: Any, rows: list[dict[str, Any]]
+) -> dict[Any, int]:
+    """Insert ``rows``; the new ids by a column unique among them. (Asking for
+    the ids in parameter order makes SQLite insert one row per statement.)"""
+    model = key.class_
+    result = await session.execute(insert(model).returning(key, model.id), rows)
+    return {found: int(pk) for found, pk in result.all()}
 
 
 def _sealed(ctx: RequestContext, document: IdDocument | None) -> bytes | None:

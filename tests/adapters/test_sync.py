@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from adapters.simulators import FaultConfig, make_students
-from adapters.sync import SOURCES, Systems, SyncRunner
+from adapters.sync import SOURCES, SyncRunner, Systems
 from adapters.sync_demo import Simulators, build_simulators, serving
 from db.crypto import FieldCrypto
 from db.engine import make_sessionmaker

@@ -20,7 +20,6 @@ from rules.access import Principal, Role
 from tests.adapters.sync_support import (
     SCHOOL_CODE,
     at_night,
-    make_runner,
     seed_students,
 )
 from tests.adapters.test_sync import World

@@ -21,7 +21,7 @@ from db.engine import make_sessionmaker
 from db.models import SyncRun, SyncWatermark, VaccinationDose
 from db.models.sync import RunStatus
 from hub.settings import Settings
-from tests.adapters.sync_support import count, make_runner, seed_students
+from tests.adapters.sync_support import count, seed_students
 from tests.adapters.test_sync import World, current, stored, watermarks
 
 STUDENTS = make_students(10, seed=21)

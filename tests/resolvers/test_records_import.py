@@ -154,7 +154,11 @@ async def _demo_child(hub: Hub) -> dict[str, Any]:
     cipher = await scalar(hub, select(Student.id_number_cipher).limit(1))
     number = hub.state.crypto.decrypt(cipher)
     resident = parse_id_number(number, today=TODAY)
-    return {"身份证件号": number, "出生日期": resident.birth_date.isoformat(), "性别": resident.sex}
+    return {
+        "身份证件号": number,
+        "出生日期": resident.birth_date.isoformat(),
+        "性别": resident.sex,
+    }
 
 
 async def test_twenty_planted_faults_reported_exactly(demo: Hub) -> None:
@@ -162,7 +166,14 @@ async def test_twenty_planted_faults_reported_exactly(demo: Hub) -> None:
     rows = cohort(200, seed=7)
     odd = "11010520150307104X"
     plants: list[tuple[dict[str, Any], str, str]] = [
-        ({"身份证件号": rows[0]["身份证件号"][:17] + ("1" if rows[0]["身份证件号"][17] != "1" else "2")}, "身份证件号", "CHECK_DIGIT_MISMATCH"),
+        (
+            {
+                "身份证件号": rows[0]["身份证件号"][:17]
+                + ("1" if rows[0]["身份证件号"][17] != "1" else "2")
+            },
+            "身份证件号",
+            "CHECK_DIGIT_MISMATCH",
+        ),
         ({"身份证件号": "1101052015O3071040"}, "身份证件号", "INVALID_ID_FORMAT"),
         ({"出生日期": "2019-01-01"}, "出生日期", "BIRTH_DATE_MISMATCH"),
         ({"性别": "1" if rows[156]["性别"] == "2" else "2"}, "性别", "SEX_MISMATCH"),
@@ -178,8 +189,20 @@ async def test_twenty_planted_faults_reported_exactly(demo: Hub) -> None:
         ({"年级": "一"}, "年级", "INVALID_NUMBER"),
         ({"班级": "9-9"}, "班级", "CLASS_NOT_FOUND"),
         ({"年级": 2}, "年级", "GRADE_CLASS_MISMATCH"),
-        ({"随班就读": "1", "残疾类型": "4"}, "残疾类型", "INCLUSIVE_CLASS_DISABILITY_MISMATCH"),
-        ({"身份证件号": rows[100]["身份证件号"], "出生日期": rows[100]["出生日期"], "性别": rows[100]["性别"]}, "身份证件号", "DUPLICATE_IN_FILE"),
+        (
+            {"随班就读": "1", "残疾类型": "4"},
+            "残疾类型",
+            "INCLUSIVE_CLASS_DISABILITY_MISMATCH",
+        ),
+        (
+            {
+                "身份证件号": rows[100]["身份证件号"],
+                "出生日期": rows[100]["出生日期"],
+                "性别": rows[100]["性别"],
+            },
+            "身份证件号",
+            "DUPLICATE_IN_FILE",
+        ),
         (await _demo_child(demo), "身份证件号", "DUPLICATE_PERSON"),
         ({"监护人1关系": ""}, "监护人1关系", "REQUIRED_FIELD_MISSING"),
     ]
@@ -207,11 +230,17 @@ async def test_unknown_column_refuses_file(demo: Hub) -> None:
 async def test_missing_required_column_refuses_file(demo: Hub) -> None:
     row = {k: v for k, v in cohort(1)[0].items()}
     data = template_bytes(ImportFormat.CSV, [row]).decode("utf-8-sig")
-    header, body = data.split("\r\n", 1)
+    header = data.split("\r\n", 1)[0]
     columns = header.split(",")
     kept = [i for i, c in enumerate(columns) if c != "民族"]
-    lines = [",".join(line.split(",")[i] for i in kept) for line in data.split("\r\n") if line]
-    report, errors = await load(demo, "\n".join(lines).encode(), ImportFormat.CSV, dry_run=True)
+    lines = [
+        ",".join(line.split(",")[i] for i in kept)
+        for line in data.split("\r\n")
+        if line
+    ]
+    report, errors = await load(
+        demo, "\n".join(lines).encode(), ImportFormat.CSV, dry_run=True
+    )
     assert (report, [e.code for e in errors]) == (None, ["IMPORT_MISSING_COLUMN"])
     assert "民族" in errors[0].message
 
@@ -224,8 +253,14 @@ async def test_not_a_workbook_is_refused(demo: Hub) -> None:
 async def test_gbk_csv_is_read(demo: Hub) -> None:
     freeze(demo, TODAY)
     text = template_bytes(ImportFormat.CSV, cohort(3)).decode("utf-8-sig")
-    report, errors = await load(demo, text.encode("gb18030"), ImportFormat.CSV, dry_run=True)
-    assert (errors, report.rows if report else None, report.faults if report else None) == ([], 3, [])
+    report, errors = await load(
+        demo, text.encode("gb18030"), ImportFormat.CSV, dry_run=True
+    )
+    assert (
+        errors,
+        report.rows if report else None,
+        report.faults if report else None,
+    ) == ([], 3, [])
 
 
 # Through GraphQL: the file as base64 in a JSON string (C13: no multipart)
@@ -247,7 +282,9 @@ async def test_graphql_import_takes_base64(demo: Hub) -> None:
     rows[3]["民族"] = "99"
     encoded = base64.b64encode(template_bytes(ImportFormat.XLSX, rows)).decode()
     data = await demo.data(
-        IMPORT, REGISTRAR_A, {"input": {"file": encoded, "format": "XLSX", "dryRun": False}}
+        IMPORT,
+        REGISTRAR_A,
+        {"input": {"file": encoded, "format": "XLSX", "dryRun": False}},
     )
     assert data["importStudentRecords"] == {
         "dryRun": False,
@@ -305,5 +342,8 @@ def test_cli_dry_run_then_import(
     assert cli_main(args) == 0
     assert cli_main(args) == 1
     out = capsys.readouterr().out.splitlines()
-    assert out[:2] == ["检查完成：共30行，错误0处，写入0条。", "导入完成：共30行，错误0处，写入30条。"]
+    assert out[:2] == [
+        "检查完成：共30行，错误0处，写入0条。",
+        "导入完成：共30行，错误0处，写入30条。",
+    ]
     assert out[2].startswith("第2行\t身份证件号\tDUPLICATE_PERSON\t")

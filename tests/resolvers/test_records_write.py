@@ -85,7 +85,9 @@ async def class_id(hub: Hub, school: str, name: str, year: int = 2026) -> int:
 async def add_class(hub: Hub, school: str, year: int, grade: int, name: str) -> int:
     async with hub.state.sessionmaker() as session:
         school_id = await session.scalar(select(School.id).where(School.code == school))
-        klass = SchoolClass(school_id=school_id, school_year=year, grade=grade, name=name)
+        klass = SchoolClass(
+            school_id=school_id, school_year=year, grade=grade, name=name
+        )
         session.add(klass)
         await session.commit()
         return klass.id
@@ -118,7 +120,12 @@ def record_input(klass: int, **changes: Any) -> dict[str, Any]:
         "onlyChild": True,
         "hadPreschool": True,
         "guardians": [
-            {"name": "测试母", "relation": "2", "phone": "13800000000", "isGuardian": True}
+            {
+                "name": "测试母",
+                "relation": "2",
+                "phone": "13800000000",
+                "isGuardian": True,
+            }
         ],
     }
     values.update(changes)
@@ -216,7 +223,9 @@ async def test_c01_letter_o_is_format_error(demo: Hub) -> None:
     klass = await a_class(demo)
     before = await count_students(demo)
     response = await demo.gql(
-        CREATE, REGISTRAR_A, {"input": record_input(klass, idNumber="1101052015O3071040")}
+        CREATE,
+        REGISTRAR_A,
+        {"input": record_input(klass, idNumber="1101052015O3071040")},
     )
     body = response.json()
     assert "errors" not in body
@@ -389,7 +398,13 @@ async def test_update_changes_items_and_logs(demo: Hub) -> None:
     result = await demo.data(
         UPDATE,
         REGISTRAR_A,
-        {"input": {"studentNumber": "G11010520150307118X", "name": "测试丁", "phone": None}},
+        {
+            "input": {
+                "studentNumber": "G11010520150307118X",
+                "name": "测试丁",
+                "phone": None,
+            }
+        },
     )
     assert result["updateStudentRecord"]["userErrors"] == [
         {"code": "REQUIRED_FIELD_MISSING", "field": ["phone"], "article": "第十条"}
@@ -412,7 +427,12 @@ async def test_unreported_id_fix_renumbers(demo: Hub) -> None:
     result = await demo.data(
         UPDATE,
         REGISTRAR_A,
-        {"input": {"studentNumber": "G11010520150307118X", "idNumber": "110105201510151006"}},
+        {
+            "input": {
+                "studentNumber": "G11010520150307118X",
+                "idNumber": "110105201510151006",
+            }
+        },
     )
     assert result["updateStudentRecord"] == {
         "student": {
@@ -452,11 +472,17 @@ async def test_j_number_upgrades_keeping_old(demo: Hub) -> None:
         {"input": {"studentNumber": j_number, "idNumber": "11010520150307118x"}},
     )
     assert result["upgradeStudentNumber"] == {
-        "student": {"studentNumber": "G11010520150307118X", "formerNumbers": [j_number]},
+        "student": {
+            "studentNumber": "G11010520150307118X",
+            "formerNumbers": [j_number],
+        },
         "userErrors": [],
     }
     rows = await scalar(
-        demo, select(func.count()).select_from(StudentNumber).where(StudentNumber.number == j_number)
+        demo,
+        select(func.count())
+        .select_from(StudentNumber)
+        .where(StudentNumber.number == j_number),
     )
     assert rows == 1
 
@@ -475,7 +501,9 @@ mutation Reenrol($input: ReenrolStudentInput!) {
 
 
 async def _leave(hub: Hub, number: str, on: date) -> None:
-    student_id = await scalar(hub, select(Student.id).where(Student.student_number == number))
+    student_id = await scalar(
+        hub, select(Student.id).where(Student.student_number == number)
+    )
     await execute(
         hub,
         update(Enrolment)

@@ -58,22 +58,34 @@ async def test_record_goes_through_review(demo: Hub) -> None:
     await create(demo, REGISTRAR_A, record_input(klass))
     early = await run(demo, VERIFY, OFFICER, {"studentNumber": NUMBER})
     submitted = await run(demo, SUBMIT, REGISTRAR_A, {"studentNumber": NUMBER})
-    locked = await run(demo, UPDATE, REGISTRAR_A, {"studentNumber": NUMBER, "name": "改"})
-    no_reason = await run(demo, RETURN, OFFICER, {"studentNumber": NUMBER, "reasons": [" "]})
+    locked = await run(
+        demo, UPDATE, REGISTRAR_A, {"studentNumber": NUMBER, "name": "改"}
+    )
+    no_reason = await run(
+        demo, RETURN, OFFICER, {"studentNumber": NUMBER, "reasons": [" "]}
+    )
     returned = await run(
         demo, RETURN, OFFICER, {"studentNumber": NUMBER, "reasons": ["户口性质有误"]}
     )
-    fixed = await run(demo, UPDATE, REGISTRAR_A, {"studentNumber": NUMBER, "householdType": "1"})
+    fixed = await run(
+        demo, UPDATE, REGISTRAR_A, {"studentNumber": NUMBER, "householdType": "1"}
+    )
     again = await run(demo, SUBMIT, REGISTRAR_A, {"studentNumber": NUMBER})
     verified = await run(demo, VERIFY, OFFICER, {"studentNumber": NUMBER})
-    closed = await run(demo, UPDATE, REGISTRAR_A, {"studentNumber": NUMBER, "name": "改"})
+    closed = await run(
+        demo, UPDATE, REGISTRAR_A, {"studentNumber": NUMBER, "name": "改"}
+    )
 
     assert early == {
         "student": None,
-        "userErrors": [{"code": "RECORD_NOT_SUBMITTED", "field": None, "article": "第十条"}],
+        "userErrors": [
+            {"code": "RECORD_NOT_SUBMITTED", "field": None, "article": "第十条"}
+        ],
     }
     assert submitted == {"student": {"recordState": "SUBMITTED"}, "userErrors": []}
-    assert locked["userErrors"] == [{"code": "RECORD_UNDER_REVIEW", "article": "第十一条"}]
+    assert locked["userErrors"] == [
+        {"code": "RECORD_UNDER_REVIEW", "article": "第十一条"}
+    ]
     assert no_reason["userErrors"] == [
         {"code": "RETURN_REASON_REQUIRED", "field": ["reasons"], "article": "第十一条"}
     ]
@@ -81,13 +93,17 @@ async def test_record_goes_through_review(demo: Hub) -> None:
     assert fixed == {"student": {"name": "测试甲"}, "userErrors": []}
     assert again["student"] == {"recordState": "SUBMITTED"}
     assert verified == {"student": {"recordState": "VERIFIED"}, "userErrors": []}
-    assert closed["userErrors"] == [{"code": "RECORD_ALREADY_VERIFIED", "article": "第十一条"}]
+    assert closed["userErrors"] == [
+        {"code": "RECORD_ALREADY_VERIFIED", "article": "第十一条"}
+    ]
 
 
 async def test_registrar_cannot_verify(demo: Hub) -> None:
     klass = await a_class(demo)
     await create(demo, REGISTRAR_A, record_input(klass))
-    body = (await demo.gql(VERIFY, REGISTRAR_A, {"input": {"studentNumber": NUMBER}})).json()
+    body = (
+        await demo.gql(VERIFY, REGISTRAR_A, {"input": {"studentNumber": NUMBER}})
+    ).json()
     assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"]
 
 
@@ -123,7 +139,11 @@ async def test_overdue_lists_unreported_records(demo: Hub) -> None:
     freeze(demo, date(2026, 10, 15))
     data = await demo.data(OVERDUE, OFFICER, {"first": 100})
     found = data["overdueStudentRecords"]
-    mine = [e["node"] for e in found["edges"] if e["node"]["student"]["studentNumber"] == NUMBER]
+    mine = [
+        e["node"]
+        for e in found["edges"]
+        if e["node"]["student"]["studentNumber"] == NUMBER
+    ]
     assert mine == [
         {
             "student": {"studentNumber": NUMBER, "recordState": "DRAFT"},
@@ -147,7 +167,10 @@ async def test_record_within_month_is_not_overdue(demo: Hub) -> None:
     await create(demo, REGISTRAR_A, record_input(klass, entryDate="2026-09-05"))
     freeze(demo, date(2026, 10, 5))
     data = await demo.data(OVERDUE, OFFICER, {"first": 100})
-    numbers = [e["node"]["student"]["studentNumber"] for e in data["overdueStudentRecords"]["edges"]]
+    numbers = [
+        e["node"]["student"]["studentNumber"]
+        for e in data["overdueStudentRecords"]["edges"]
+    ]
     assert NUMBER not in numbers
 
 
@@ -181,7 +204,12 @@ async def _c04_answers(hub: Hub) -> list[Any]:
 
 async def test_c04_same_answer_at_every_clock(demo: Hub) -> None:
     seen = []
-    for today in (date(2025, 3, 1), date(2025, 10, 1), date(2026, 2, 28), date(2027, 3, 1)):
+    for today in (
+        date(2025, 3, 1),
+        date(2025, 10, 1),
+        date(2026, 2, 28),
+        date(2027, 3, 1),
+    ):
         freeze(demo, today)
         seen.append(await _c04_answers(demo))
     assert all(answers == seen[0] for answers in seen)
@@ -199,9 +227,13 @@ async def test_c04_same_answer_at_every_clock(demo: Hub) -> None:
 
 
 async def test_eligibility_reports_bad_id(demo: Hub) -> None:
-    data = await demo.data(ELIGIBILITY, OFFICER, {"id": "44030520190831100X", "year": 2025})
+    data = await demo.data(
+        ELIGIBILITY, OFFICER, {"id": "44030520190831100X", "year": 2025}
+    )
     assert data["enrolmentEligibility"]["status"] is None
-    assert data["enrolmentEligibility"]["userErrors"] == [{"code": "CHECK_DIGIT_MISMATCH"}]
+    assert data["enrolmentEligibility"]["userErrors"] == [
+        {"code": "CHECK_DIGIT_MISMATCH"}
+    ]
 
 
 # 第七条 — deferred entry: the school forwards, the district decides
@@ -276,7 +308,13 @@ async def test_deferral_refusals_name_their_article(demo: Hub) -> None:
     rejected = await run(demo, DECIDE, OFFICER, {**bare, "comment": "材料不全"})
     after = await run(demo, DECIDE, OFFICER, {**bare, "comment": "再议"})
     assert [r["userErrors"] for r in (not_health, too_young, no_comment, after)] == [
-        [{"code": "DEFERRAL_REASON_NOT_HEALTH", "field": ["healthRelated"], "article": "第七条"}],
+        [
+            {
+                "code": "DEFERRAL_REASON_NOT_HEALTH",
+                "field": ["healthRelated"],
+                "article": "第七条",
+            }
+        ],
         [{"code": "DEFERRAL_NOT_NEEDED", "field": ["idNumber"], "article": "第七条"}],
         [{"code": "COMMENT_REQUIRED", "field": ["comment"], "article": "第七条"}],
         [{"code": "DEFERRAL_ALREADY_CLOSED", "field": None, "article": "第七条"}],
@@ -324,7 +362,11 @@ async def test_merger_moves_students_and_archives(demo: Hub) -> None:
     freeze(demo, date(2026, 12, 1))
     moving = await _active_at(demo, MERGED)
     staying = await _active_at(demo, SCHOOL_A)
-    values = {"schoolCode": MERGED, "intoSchoolCode": SCHOOL_A, "effectiveDate": "2027-01-01"}
+    values = {
+        "schoolCode": MERGED,
+        "intoSchoolCode": SCHOOL_A,
+        "effectiveDate": "2027-01-01",
+    }
     result = await run(demo, MERGE, OFFICER, values)
     assert result == {
         "school": {"code": MERGED, "closedOn": "2027-01-01"},
@@ -339,8 +381,11 @@ async def test_merger_moves_students_and_archives(demo: Hub) -> None:
     )
     exits = await scalar(
         demo,
-        select(func.count()).select_from(Enrolment).where(
-            Enrolment.exit_reason == "SCHOOL_MERGED", Enrolment.exit_date == date(2026, 12, 31)
+        select(func.count())
+        .select_from(Enrolment)
+        .where(
+            Enrolment.exit_reason == "SCHOOL_MERGED",
+            Enrolment.exit_date == date(2026, 12, 31),
         ),
     )
     assert exits == moving
@@ -355,7 +400,9 @@ async def test_merger_moves_students_and_archives(demo: Hub) -> None:
 
 
 async def test_closure_needs_no_active_students(demo: Hub) -> None:
-    refused = await run(demo, CLOSE, OFFICER, {"schoolCode": MERGED, "effectiveDate": "2027-01-01"})
+    refused = await run(
+        demo, CLOSE, OFFICER, {"schoolCode": MERGED, "effectiveDate": "2027-01-01"}
+    )
     assert refused["userErrors"] == [
         {"code": "SCHOOL_HAS_STUDENTS", "field": ["schoolCode"], "article": "第十二条"}
     ]
@@ -372,12 +419,24 @@ async def test_closure_needs_no_active_students(demo: Hub) -> None:
             )
         )
         await session.commit()
-    closed = await run(demo, CLOSE, OFFICER, {"schoolCode": "2103110099", "effectiveDate": "2027-01-01"})
-    assert closed == {"school": {"code": "2103110099", "closedOn": "2027-01-01"}, "userErrors": []}
+    closed = await run(
+        demo,
+        CLOSE,
+        OFFICER,
+        {"schoolCode": "2103110099", "effectiveDate": "2027-01-01"},
+    )
+    assert closed == {
+        "school": {"code": "2103110099", "closedOn": "2027-01-01"},
+        "userErrors": [],
+    }
 
 
 async def test_closed_school_writes_no_records(demo: Hub) -> None:
-    values = {"schoolCode": MERGED, "intoSchoolCode": SCHOOL_A, "effectiveDate": "2027-01-01"}
+    values = {
+        "schoolCode": MERGED,
+        "intoSchoolCode": SCHOOL_A,
+        "effectiveDate": "2027-01-01",
+    }
     await run(demo, MERGE, OFFICER, values)
     registrar = Principal("reg-5", Role.REGISTRAR, school=MERGED)
     klass = await a_class(demo)
