@@ -32,6 +32,7 @@ from rules.aid import AidKind
 from rules.attendance import AttendanceKind
 from rules.conduct import AwardLevel, SanctionKind
 from rules.evaluation import EvaluationDimension, EvaluationLevel
+from rules.fitness import FitnessBand
 from rules.status import StudentStatus
 
 PRINTERS = frozenset({Role.REGISTRAR, Role.DISTRICT_OFFICER})
@@ -177,7 +178,7 @@ async def _changes(ctx: RequestContext, view: StudentView) -> CardSection:
 
 async def _proofs(ctx: RequestContext, view: StudentView) -> CardSection:
     rows = [
-        (r.title, _text(r.document_number), _text(r.issued_on), _text(r.source))
+        (r.title, _text(r.document_number), _text(r.issued_on), _source(r.source))
         for r in await _rows(ctx, view, "proof_documents")
     ]
     return CardSection("证明材料", ("材料", "编号", "日期", "来源"), rows)
@@ -196,13 +197,28 @@ async def _evaluations(ctx: RequestContext, view: StudentView) -> CardSection:
     return CardSection("综合素质评价", ("学期", "维度", "等级", "评语"), rows)
 
 
+def _band(code: str | None) -> str:
+    return "免测" if code is None else FitnessBand(code).label
+
+
+SOURCE_LABELS = {
+    "household": "公安户籍系统",
+    "health": "卫健系统",
+    "awards": "获奖系统",
+}
+
+
+def _source(code: str | None) -> str:
+    return "学校录入" if code is None else SOURCE_LABELS.get(code, code)
+
+
 def _level(code: str | None) -> str:
     return "" if code is None else EvaluationLevel(code).label
 
 
 async def _health(ctx: RequestContext, view: StudentView) -> CardSection:
     rows: list[tuple[str, ...]] = [
-        ("体质测试", f"{r.school_year}学年", _text(r.total), _text(r.band or "免测"))
+        ("体质测试", f"{r.school_year}学年", _text(r.total), _band(r.band))
         for r in await _rows(ctx, view, "fitness_tests")
     ]
     rows += [
