@@ -247,6 +247,7 @@ def _student_row(
     klass: SchoolClass,
 ) -> dict[str, Any]:
     # Most records are verified; the newest cohort is partly still in review.
+    address = f"鞍山市千山区某小区{rng.randrange(1, 40)}栋{rng.randrange(1, 7)}单元"
     state = "VERIFIED"
     if klass.grade in (1, 7):
         state = rng.choice(("VERIFIED", "VERIFIED", "SUBMITTED", "DRAFT"))
@@ -271,7 +272,10 @@ def _student_row(
         "household_place_code": person.area,
         "household_type": rng.choice(("1", "2", "2")),
         "household_address": f"鞍山市千山区某街道{rng.randrange(1, 300)}号",
-        "current_address": f"鞍山市千山区某小区{rng.randrange(1, 40)}栋",
+        "current_address": address,
+        "mailing_address": address,
+        "home_address": address,
+        "postcode": "114041",
         "phone": phone(rng),
         "only_child": rng.random() < 0.6,
         "had_preschool": True,

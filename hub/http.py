@@ -159,10 +159,16 @@ async def _read_request(request: Request, state: HubState) -> GraphQLRequest:
     if content_type.split(";")[0].strip().lower() != JSON:
         # Form and multipart bodies skip CORS preflight (case C13): refused.
         raise HTTPProblem(415, "请求体必须是 application/json。", "UNSUPPORTED_MEDIA")
-    payload = _parse_json(await _bounded_body(request, limit))
+    body = await _bounded_body(request, state.settings.max_body_bytes)
+    payload = _parse_json(body)
     if not isinstance(payload, dict):
         raise _bad_request("请求体必须是 JSON 对象（不支持批量请求）。")
-    return _from_payload(payload)
+    gql = _from_payload(payload)
+    # The document itself has its own, smaller cap; variables may carry an
+    # import file (importStudentRecords) up to the body limit.
+    if len(gql.query.encode()) > limit:
+        raise HTTPProblem(413, "查询文本过长。", "PAYLOAD_TOO_LARGE")
+    return gql
 
 
 async def _bounded_body(request: Request, limit: int) -> bytes:

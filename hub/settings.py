@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     # Entry-age cutoff (DOMAIN §10): born on or before this month/day of N-6.
     entry_cutoff: str = "08-31"
     max_query_bytes: int = Field(default=100_000, ge=1_000)
+    # A JSON body may carry an import file as base64 (6 MB covers the 4 MB cap).
+    max_body_bytes: int = Field(default=6_000_000, ge=1_000)
     max_depth: int = Field(default=12, ge=2)
     max_aliases: int = Field(default=30, ge=1)
     max_tokens: int = Field(default=5_000, ge=100)

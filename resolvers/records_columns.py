@@ -247,7 +247,10 @@ def _too_long(
 
 def not_found(field: str = "studentNumber") -> RuleViolation:
     return RuleViolation(
-        "STUDENT_NOT_FOUND", "本校（本区）没有该学籍号的在读学生。", field=[field]
+        "STUDENT_NOT_FOUND",
+        "本校（本区）没有该学籍号的在读学生。",
+        article="第十一条",
+        field=[field],
     )
 
 
@@ -255,7 +258,9 @@ async def caller_school(session: AsyncSession, code: str | None) -> School:
     """The school a registrar's token names; a closed school writes no records."""
     school = await session.scalar(select(School).where(School.code == code))
     if school is None:
-        raise RuleViolation("SCHOOL_NOT_FOUND", "登录账号所属学校不存在。")
+        raise RuleViolation(
+            "SCHOOL_NOT_FOUND", "登录账号所属学校不存在。", article=RECORD_ARTICLE
+        )
     if school.closed_on is not None:
         raise RuleViolation(
             "SCHOOL_CLOSED",
@@ -295,10 +300,17 @@ def placement_faults(
             )
         ]
     if klass is None:
-        return [RuleViolation("CLASS_NOT_FOUND", "本校没有该班级。", field=["classId"])]
+        message = "本校没有该班级。"
+        return [
+            RuleViolation("CLASS_NOT_FOUND", message, article=FORM, field=["classId"])
+        ]
     if grade is not None and grade != klass.grade:
         message = f"年级与班级不符（该班为{klass.grade}年级）。"
-        return [RuleViolation("GRADE_CLASS_MISMATCH", message, field=["grade"])]
+        return [
+            RuleViolation(
+                "GRADE_CLASS_MISMATCH", message, article=FORM, field=["grade"]
+            )
+        ]
     return []
 
 

@@ -130,7 +130,11 @@ def _text_faults(request: DeferralRequest) -> list[RuleViolation]:
             )
         elif len(value) > MAX_TEXT:
             message = f"该项不得超过{MAX_TEXT}个字符。"
-            faults.append(RuleViolation("TEXT_TOO_LONG", message, field=[name]))
+            faults.append(
+                RuleViolation(
+                    "TEXT_TOO_LONG", message, article=DEFERRAL_ARTICLE, field=[name]
+                )
+            )
     try:
         check_code("family_relation", request.guardian_relation, ["guardianRelation"])
     except RuleViolation as fault:
@@ -300,6 +304,9 @@ async def deferral_in_district(
     )
     if workflow is None or workflow.payload.get("districtCode") != district:
         raise RuleViolation(
-            "DEFERRAL_NOT_FOUND", "没有该延缓入学申请。", field=["deferralId"]
+            "DEFERRAL_NOT_FOUND",
+            "本区没有该延缓入学申请。",
+            article=DEFERRAL_ARTICLE,
+            field=["deferralId"],
         )
     return workflow

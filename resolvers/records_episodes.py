@@ -138,20 +138,24 @@ async def reenrol_student(
     last_exit = max((e.exit_date for e in episodes if e.exit_date), default=None)
     if last_exit is not None and request.entry_date <= last_exit:
         message = f"重新入学日期应晚于上次离校日期（{last_exit.isoformat()}）。"
-        faults.append(RuleViolation("ENTRY_BEFORE_EXIT", message, field=["entryDate"]))
+        faults.append(
+            RuleViolation(
+                "ENTRY_BEFORE_EXIT", message, article="第十一条", field=["entryDate"]
+            )
+        )
     if faults or klass is None:
         raise RuleViolations(faults)
 
-    previous = episodes[-1] if episodes else None
+    # What the registrar leaves out is taken from the last episode.
+    last = episodes[-1] if episodes else Enrolment()
     enrolment = Enrolment(
         student_id=student.id,
         school_id=school.id,
         entry_date=request.entry_date,
         entry_reason=REENTRY,
-        entry_route=request.entry_route or (previous and previous.entry_route),
-        attendance_mode=request.attendance_mode
-        or (previous and previous.attendance_mode),
-        student_source=previous.student_source if previous else None,
+        entry_route=request.entry_route or last.entry_route,
+        attendance_mode=request.attendance_mode or last.attendance_mode,
+        student_source=last.student_source,
     )
     session.add(enrolment)
     await session.flush()

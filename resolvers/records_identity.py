@@ -117,7 +117,10 @@ def integrity_refusal(
     """Maps a lost race on a unique constraint to the refusal it stands for."""
 
     def mapped(exc: IntegrityError) -> RuleViolation | None:
-        text = str(exc.orig)
+        text = str(exc.orig).lower()
+        # SQLite says "UNIQUE constraint failed", PostgreSQL "duplicate key".
+        if "unique" not in text and "duplicate key" not in text:
+            return None
         if "id_number_hash" in text or (
             "number" in text and hint.kind == StudentNumberKind.OFFICIAL
         ):

@@ -57,6 +57,7 @@ from rules.access import Role
 from rules.errors import RuleViolation
 from rules.identity import IdDocument
 from rules.records import (
+    FORM,
     BasicInfo,
     RecordState,
     normalise_basic_info,
@@ -135,10 +136,10 @@ async def _place(
         klass = classes.get(name)
         if klass is None:
             message = f"本校{year}学年没有名为“{name}”的班级。"
-            row.faults.append(_fault("CLASS_NOT_FOUND", message, ["className"]))
+            row.faults.append(_fault("CLASS_NOT_FOUND", message, ["className"], FORM))
         elif grade is not None and grade != klass.grade:
             message = f"年级与班级不符（该班为{klass.grade}年级）。"
-            row.faults.append(_fault("GRADE_CLASS_MISMATCH", message, ["grade"]))
+            row.faults.append(_fault("GRADE_CLASS_MISMATCH", message, ["grade"], FORM))
         row.klass = klass
 
 
@@ -348,6 +349,7 @@ async def run_import(
     *,
     dry_run: bool,
     school_year: int | None = None,
+    client_request_id: str | None = None,
 ) -> tuple[ImportReport | None, list[RuleViolation]]:
     """Read, check and (unless a dry run or any fault) write a cohort file.
 
@@ -387,5 +389,19 @@ async def run_import(
             {"rows": report.rows, "imported": report.imported, "dryRun": dry_run}
         )
 
-    outcome = await perform(ctx, IMPORT, action, roles={Role.REGISTRAR})
-    return (found[-1] if found else None), outcome.errors
+    outcome = await perform(
+        ctx,
+        IMPORT,
+        action,
+        roles={Role.REGISTRAR},
+        client_request_id=client_request_id,
+    )
+    if found:
+        return found[-1], outcome.errors
+    # A repeated request: the first answer again, from its receipt.
+    done = outcome.result
+    if done is None:
+        return None, outcome.errors
+    again = ImportReport(dry_run=done["dryRun"], rows=done["rows"])
+    again.imported = done["imported"]
+    return again, outcome.errors

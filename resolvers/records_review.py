@@ -68,7 +68,9 @@ async def _district_student(
     code = ctx.principal.district
     district_id = await session.scalar(select(District.id).where(District.code == code))
     if district_id is None:
-        raise RuleViolation("DISTRICT_NOT_FOUND", "登录账号所属区县不存在。")
+        raise RuleViolation(
+            "DISTRICT_NOT_FOUND", "登录账号所属区县不存在。", article=REVIEW_ARTICLE
+        )
     return await student_in_district(session, number, district_id)
 
 
@@ -100,7 +102,9 @@ async def return_record(
     text = "；".join(clean)
     if len(text) > MAX_REASON:
         message = f"退回原因合计不得超过{MAX_REASON}个字符。"
-        raise RuleViolation("TEXT_TOO_LONG", message, field=["reasons"])
+        raise RuleViolation(
+            "TEXT_TOO_LONG", message, article=REVIEW_ARTICLE, field=["reasons"]
+        )
     student = await _district_student(session, ctx, number)
     state = next_record_state(RecordState(student.record_state), RecordAction.RETURN)
     student.record_state = state.value

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, false, or_, select, true
 from sqlalchemy.orm import aliased
 
 from db.models import ApprovalStudent, District, Enrolment, Placement, School, Student
@@ -19,6 +19,15 @@ from rules.access import FORMER_GRACE_DAYS, Principal, Relation, Role
 def school_id_of(code: str | None) -> ColumnElement[int]:
     school = aliased(School)
     return select(school.id).where(school.code == code).scalar_subquery()
+
+
+def custody_of(code: str | None) -> Select[int]:
+    """The school and every school merged into it: 第十二条 moves a merged
+    school's archives to the school it joined, and with them the history."""
+    school = aliased(School)
+    return select(school.id).where(
+        or_(school.code == code, school.merged_into_id == school_id_of(code))
+    )
 
 
 def district_id_of(code: str | None) -> ColumnElement[int]:
@@ -41,7 +50,7 @@ def student_scope(
     if role in (Role.REGISTRAR, Role.SCHOOL_LEADER):
         return exists().where(
             episode.student_id == Student.id,
-            episode.school_id == school_id_of(principal.school),
+            episode.school_id.in_(custody_of(principal.school)),
         )
     if role is Role.HEAD_TEACHER:
         return exists().where(

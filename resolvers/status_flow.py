@@ -242,3 +242,21 @@ def touch(workflow: Workflow, ctx: RequestContext) -> None:
 def with_payload(workflow: Workflow, **values: Any) -> None:
     """Add keys to the JSON payload (assigned anew so that the change is seen)."""
     workflow.payload = {**workflow.payload, **values}
+
+
+async def cancel_pending(
+    session: AsyncSession, ctx: RequestContext, student_id: int, why: str
+) -> list[int]:
+    """Close the student's open applications when the student leaves the roll
+    (death, dropout, other leaving): nothing is left to decide on them."""
+    rows = (
+        await session.scalars(
+            select(Workflow).where(
+                Workflow.student_id == student_id, Workflow.state == "PENDING"
+            )
+        )
+    ).all()
+    for workflow in rows:
+        with_payload(workflow, closedBecause=why)
+        await close_workflow(session, ctx, workflow, CANCELLED)
+    return [w.id for w in rows]

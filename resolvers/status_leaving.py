@@ -18,6 +18,7 @@ from resolvers import status_common as common
 from resolvers.calendar import school_calendar, school_days, working_day_calendar
 from resolvers.context import RequestContext
 from resolvers.mutations import Done
+from resolvers.status_flow import cancel_pending
 from resolvers.status_suspension import current_suspension
 from rules import status_leaving as rl
 from rules.attendance import AbsenceRun, AttendanceKind, AttendanceRecord
@@ -86,6 +87,7 @@ async def record_death(
         note=record.note,
         details=details,
     )
+    await cancel_pending(session, ctx, state.student.id, ChangeCategory.DEATH.value)
     if state.enrolment is not None:
         exit_on = max(record.date_of_death, state.enrolment.entry_date)
         await common.close_episode(session, state, exit_on, "DEATH")
@@ -148,6 +150,7 @@ async def report_dropout(
             "schoolDays": run.school_days,
         },
     )
+    await cancel_pending(session, ctx, state.student.id, ChangeCategory.DROPOUT.value)
     await common.close_episode(session, state, ctx.today, "DROPOUT")
     return _done(state, change.id)
 
@@ -203,6 +206,8 @@ async def record_other_leaving(
         note=leaving.note,
         details=details,
     )
+    why = ChangeCategory.OTHER_LEAVING.value
+    await cancel_pending(session, ctx, state.student.id, why)
     if state.enrolment is not None:
         await common.close_episode(session, state, ctx.today, "OTHER_LEAVING")
     return _done(state, change.id)

@@ -12,6 +12,7 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
+from db.models import Student
 from resolvers import records as record_reads
 from resolvers import records_enrolment as enrolment
 from resolvers import records_review as review
@@ -79,7 +80,7 @@ def classified_mutation(description: str) -> Any:
     return classified(PUBLIC, description=description)
 
 
-def _done(student: Any) -> Done:
+def _done(student: Student) -> Done:
     return Done({"studentId": student.id}, student_id=student.id)
 
 

@@ -23,6 +23,7 @@ from resolvers.records_import_file import ImportFormat as FileFormat
 from rules.access import AccessClass, Relation, Role
 from rules.enrolment import DeferralAction, DeferralState
 from rules.errors import RuleViolation
+from rules.records import FORM
 from schema.errors import UserError
 from schema.node import from_global_id
 from schema.org import SchoolType
@@ -159,14 +160,18 @@ def _decoded(text: str) -> bytes | RuleViolation:
     # base64 grows a file by a third; refuse before decoding what cannot fit.
     if len(text) > (MAX_IMPORT_BYTES * 4) // 3 + 4:
         limit = MAX_IMPORT_BYTES // (1024 * 1024)
+        message = f"文件不得超过{limit}MB；更大的文件请用 xueji import 导入。"
         return RuleViolation(
-            "IMPORT_FILE_TOO_LARGE", f"文件不得超过{limit}MB。", field=["file"]
+            "IMPORT_FILE_TOO_LARGE", message, article=FORM, field=["file"]
         )
     try:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
         return RuleViolation(
-            "IMPORT_FILE_NOT_BASE64", "文件内容应为 base64 编码。", field=["file"]
+            "IMPORT_FILE_NOT_BASE64",
+            "文件内容应为 base64 编码。",
+            article=FORM,
+            field=["file"],
         )
 
 
@@ -191,6 +196,7 @@ class ImportMutation:
             FileFormat(input.format.value),
             dry_run=input.dry_run,
             school_year=input.school_year,
+            client_request_id=input.client_request_id,
         )
         return ImportStudentRecordsPayload(
             report=report, user_errors=[UserError.from_violation(e) for e in errors]

@@ -218,9 +218,20 @@ async def test_answers_are_never_cached(hub: Hub) -> None:
 # --- size and shape limits ------------------------------------------------
 
 
-async def test_megabyte_body_is_413(hub: Hub) -> None:
+async def test_megabyte_query_is_413(hub: Hub) -> None:
     query = "{ me { subject } }" + " " * 1_000_000
     response = await _post(hub, {"query": query})
+    assert _answer(response) == (
+        413,
+        GQL,
+        _problem("PAYLOAD_TOO_LARGE", "查询文本过长。"),
+    )
+    await _assert_healthy(hub)
+
+
+async def test_body_over_body_limit_is_413(hub: Hub) -> None:
+    padding = "x" * (hub.settings.max_body_bytes + 1)
+    response = await _post(hub, {"query": ME, "variables": {"pad": padding}})
     assert _answer(response) == (
         413,
         GQL,

@@ -303,6 +303,33 @@ async def test_graphql_import_takes_base64(demo: Hub) -> None:
     }
 
 
+async def test_repeated_import_answers_first_result(demo: Hub) -> None:
+    freeze(demo, TODAY)
+    encoded = base64.b64encode(template_bytes(ImportFormat.CSV, cohort(5))).decode()
+    values = {
+        "file": encoded,
+        "format": "CSV",
+        "dryRun": False,
+        "clientRequestId": "cohort-2026-1",
+    }
+    before = await count_students(demo)
+    answers = [
+        (await demo.data(IMPORT, REGISTRAR_A, {"input": values}))[
+            "importStudentRecords"
+        ]
+        for _ in range(2)
+    ]
+    expected = {
+        "dryRun": False,
+        "rowCount": 5,
+        "importedCount": 5,
+        "rowErrors": [],
+        "userErrors": [],
+    }
+    assert answers == [expected, expected]
+    assert await count_students(demo) == before + 5
+
+
 async def test_graphql_import_refuses_bad_base64(demo: Hub) -> None:
     data = await demo.data(
         IMPORT, REGISTRAR_A, {"input": {"file": "***", "format": "CSV"}}

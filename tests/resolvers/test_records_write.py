@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import func, select, update
 
 from db.models import (
@@ -18,6 +19,7 @@ from db.models import (
     Student,
     StudentNumber,
 )
+from resolvers import records_write
 from rules.access import Principal, Role
 from tests.conftest import Hub
 
@@ -354,6 +356,27 @@ async def test_concurrent_creates_make_one_record(demo: Hub) -> None:
     assert await count_students(demo) == before + 1
 
 
+async def test_constraint_refusal_names_existing_record(
+    demo: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def no_look_up(*args: Any, **kwargs: Any) -> None:
+        return None
+
+    # Without the look-up, only the unique ID hash stands in the way, as when two
+    # requests race on PostgreSQL.
+    monkeypatch.setattr(records_write, "check_not_duplicate", no_look_up)
+    klass = await a_class(demo)
+    await create(demo, REGISTRAR_A, record_input(klass))
+    again = await create(demo, REGISTRAR_A, record_input(klass, name="测试乙"))
+    assert again["student"] is None
+    assert [(e["code"], e["field"], e["article"]) for e in again["userErrors"]] == [
+        ("DUPLICATE_PERSON", ["idNumber"], "第十一条")
+    ]
+    assert again["userErrors"][0]["message"] == (
+        "该学生已在本校建立学籍（学籍号G11010520150307118X），不得重复建立。"
+    )
+
+
 async def test_passport_gets_temporary_number(demo: Hub) -> None:
     klass = await a_class(demo)
     values = record_input(
@@ -447,6 +470,20 @@ async def test_unreported_id_fix_renumbers(demo: Hub) -> None:
     }
     old = await demo.data(LOOKUP, REGISTRAR_A, {"number": "G11010520150307118X"})
     assert old["student"]["studentNumber"] == "G110105201510151006"
+
+
+async def test_id_change_rechecks_duplicates(demo: Hub) -> None:
+    klass = await a_class(demo)
+    await create(demo, REGISTRAR_A, record_input(klass))
+    await create(demo, REGISTRAR_A, record_input(klass, idNumber="110105201510151006"))
+    values = {"studentNumber": "G110105201510151006", "idNumber": "11010520150307118x"}
+    result = await demo.data(UPDATE, REGISTRAR_A, {"input": values})
+    assert result["updateStudentRecord"] == {
+        "student": None,
+        "userErrors": [
+            {"code": "DUPLICATE_PERSON", "field": ["idNumber"], "article": "第十一条"}
+        ],
+    }
 
 
 async def test_j_number_upgrades_keeping_old(demo: Hub) -> None:

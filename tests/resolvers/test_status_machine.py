@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 from typing import Any
 
 import httpx
-from hypothesis import HealthCheck
+from hypothesis import HealthCheck, Phase
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -119,9 +120,9 @@ async def _seed(hub: Hub) -> dict[tuple[str, int], int]:
         )
         bundled = WorkingDayCalendar.bundled()
         now = dt.datetime.now(dt.UTC)
-        await store_year_arrangement(
-            session, bundled.arrangement(2026), source="t", now=now
-        )
+        for year in (2025, 2026):
+            arrangement = bundled.arrangement(year)
+            await store_year_arrangement(session, arrangement, source="t", now=now)
         for code, locale in SCHOOLS.items():
             school = School(
                 code=code,
@@ -144,7 +145,7 @@ async def _seed(hub: Hub) -> dict[tuple[str, int], int]:
                 await session.flush()
                 classes[(code, grade)] = klass.id
         await session.commit()
-        assert await session.scalar(select(func.count()).select_from(CalendarYear)) == 1
+        assert await session.scalar(select(func.count()).select_from(CalendarYear)) == 2
     return classes
 
 
@@ -173,6 +174,7 @@ class StatusMachine(RuleBasedStateMachine):
         )
         self.number = self.student.student_number
         self.status = StudentStatus.STUDYING
+        self.pending: str | None = None
 
     def _run(self, work: Any) -> Any:
         return self.loop.run_until_complete(work)
@@ -184,7 +186,19 @@ class StatusMachine(RuleBasedStateMachine):
     def _mutate(self, name: str, principal: Principal, given: dict[str, Any]) -> Any:
         payload = self._run(mutate(self.hub, name, principal, given))
         self.status = StudentStatus(self._run(status_of(self.hub, self.student.id)))
+        self.pending = self._run(self._pending_kind())
         return payload
+
+    async def _pending_kind(self) -> str | None:
+        async with self.hub.state.sessionmaker() as session:
+            kind = await session.scalar(
+                select(Workflow.kind).where(
+                    Workflow.student_id == self.student.id,
+                    Workflow.state == "PENDING",
+                    Workflow.kind != "ARCHIVE_HANDOVER",
+                )
+            )
+            return str(kind) if kind is not None else None
 
     def _school(self) -> tuple[str, int]:
         """The school and grade the student last had."""
@@ -246,6 +260,11 @@ class StatusMachine(RuleBasedStateMachine):
         self._tick()
         self._mutate(name, principal, {"workflowId": pk, "decision": decision, **extra})
 
+    def _decide_all(self, name: str, kind: str, approve: bool) -> None:
+        """Every step in turn: all approve, or the first rejects."""
+        while self.pending == kind:
+            self._decide(name, kind, approve)
+
     @precondition(lambda self: self.status is StudentStatus.STUDYING)
     @rule(target_school=st.sampled_from(sorted(SCHOOLS)))
     def apply_transfer(self, target_school: str) -> None:
@@ -259,7 +278,7 @@ class StatusMachine(RuleBasedStateMachine):
         }
         self._mutate("applyTransfer", registrar(target), given)
 
-    @precondition(lambda self: self.status is StudentStatus.TRANSFER_PENDING)
+    @precondition(lambda self: self.pending == "TRANSFER")
     @rule(approve=st.booleans() | st.just(True))
     def decide_transfer(self, approve: bool) -> None:
         found = self._open_step("TRANSFER")
@@ -291,9 +310,10 @@ class StatusMachine(RuleBasedStateMachine):
         }
         self._mutate("applySuspension", registrar(school), given)
 
+    @precondition(lambda self: self.pending == "SUSPENSION")
     @rule(approve=st.booleans() | st.just(True))
     def decide_suspension(self, approve: bool) -> None:
-        self._decide("decideSuspension", "SUSPENSION", approve)
+        self._decide_all("decideSuspension", "SUSPENSION", approve)
 
     @precondition(lambda self: self.status is StudentStatus.SUSPENDED)
     @rule()
@@ -308,9 +328,10 @@ class StatusMachine(RuleBasedStateMachine):
         }
         self._mutate("applyResumption", registrar(school), given)
 
+    @precondition(lambda self: self.pending == "RESUMPTION")
     @rule(approve=st.booleans() | st.just(True))
     def decide_resumption(self, approve: bool) -> None:
-        self._decide("decideResumption", "RESUMPTION", approve)
+        self._decide_all("decideResumption", "RESUMPTION", approve)
 
     @precondition(lambda self: self.status is StudentStatus.STUDYING)
     @rule()
@@ -325,9 +346,10 @@ class StatusMachine(RuleBasedStateMachine):
         }
         self._mutate("applyGradeSkip", registrar(school), given)
 
+    @precondition(lambda self: self.pending == "GRADE_SKIP")
     @rule(approve=st.booleans() | st.just(True))
     def decide_grade_skip(self, approve: bool) -> None:
-        self._decide("decideGradeSkip", "GRADE_SKIP", approve)
+        self._decide_all("decideGradeSkip", "GRADE_SKIP", approve)
 
     @precondition(
         lambda self: self.status in (StudentStatus.STUDYING, StudentStatus.SUSPENDED)
@@ -366,7 +388,7 @@ class StatusMachine(RuleBasedStateMachine):
         active = [r for r in rows if r[1] is None]
         expected = 1 if self.status in ON_ROLL_STATUSES else 0
         assert len(active) == expected, (self.status, rows)
-        for (_, before_exit), (after_entry, _) in zip(rows, rows[1:], strict=False):
+        for (_, before_exit), (after_entry, _) in itertools.pairwise(rows):
             assert before_exit is not None and before_exit < after_entry, rows
 
     @invariant()
@@ -424,9 +446,11 @@ def test_status_changes_keep_episodes_consistent(settings: Settings) -> None:
 
 def settings_for_machine() -> hypothesis_settings:
     return hypothesis_settings(
-        max_examples=12,
+        max_examples=20,
         stateful_step_count=14,
         deadline=None,
         database=None,
+        # Bounded run time: a failure is reported as found, without shrinking.
+        phases=[Phase.explicit, Phase.generate],
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
     )
