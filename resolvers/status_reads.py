@@ -120,15 +120,16 @@ async def status_seen_by(ctx: RequestContext, student: Student) -> StudentStatus
     school = ctx.principal.school
     if ctx.principal.role not in SCHOOL_STAFF or school is None:
         return current
-    episodes = await ctx.scalars(
+    ours = await ctx.scalars(
         select(Enrolment)
-        .where(Enrolment.student_id == student.id)
-        .order_by(Enrolment.entry_date, Enrolment.id)
+        .join(School, School.id == Enrolment.school_id)
+        .where(Enrolment.student_id == student.id, School.code == school)
+        .order_by(Enrolment.entry_date.desc(), Enrolment.id.desc())
+        .limit(1)
     )
-    ours = [e for e in episodes if e.school_id == await _school_pk(ctx, school)]
-    if not ours or ours[-1].exit_date is None:
+    if not ours or ours[0].exit_date is None:
         return current
-    last = ours[-1]
+    last = ours[0]
     entries = await ctx.scalars(
         select(StatusChange.to_status)
         .where(StatusChange.enrolment_id == last.id)
@@ -136,11 +137,6 @@ async def status_seen_by(ctx: RequestContext, student: Student) -> StudentStatus
         .limit(1)
     )
     return StudentStatus(entries[0]) if entries else current
-
-
-async def _school_pk(ctx: RequestContext, code: str) -> int | None:
-    rows = await ctx.scalars(select(School.id).where(School.code == code))
-    return rows[0] if rows else None
 
 
 def workflow_scope(ctx: RequestContext) -> ColumnElement[bool]:

@@ -117,6 +117,8 @@ async def _receiving(
             return _Receiving(common.school_info(school, code), school)
     outside = app.outside_school
     if outside is not None:
+        # Limitation: the hub does not know whether a school of another district
+        # is public or urban, so 第十三条（一） is not applied to moves out.
         info = rt.SchoolInfo(
             outside.code, outside.kind, outside.district_code, False, False
         )

@@ -86,7 +86,7 @@ async def decide_transfer(
             requested_by=workflow.created_by,
             workflow_id=workflow.id,
             note=choice.comment or None,
-            details={"rejectedBy": next(s.name for s in after if s.decision)},
+            details={"rejectedBy": _rejecting(after)},
         )
         changes.append(change.id)
     elif outcome == WorkflowState.APPROVED.value:
@@ -98,6 +98,10 @@ async def decide_transfer(
         student_id=state.student.id,
         fields=["status"] if changes else [],
     )
+
+
+def _rejecting(steps: tuple[Step, ...]) -> str:
+    return next(s.name for s in steps if s.decision is Decision.REJECT)
 
 
 async def _before_approval(

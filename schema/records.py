@@ -47,6 +47,16 @@ class StudentStatus(Enum):
     GRADUATED = "GRADUATED"
 
 
+# How an episode's exit reason reads to the school the student left.
+EXIT_STATUS = {
+    "TRANSFER_OUT": "TRANSFERRED_OUT",
+    "OTHER_LEAVING": "LEFT_OTHER",
+    "DROPOUT": "DROPPED_OUT",
+    "DEATH": "DECEASED",
+    "GRADUATION": "GRADUATED",
+}
+
+
 @strawberry.enum(description="Record workflow of 第十、十一条.")
 class RecordState(Enum):
     DRAFT = "DRAFT"
@@ -188,8 +198,29 @@ class StudentType(Node, _Linked):
     def sex(self) -> str:
         return self.row.sex
 
-    @classified(DIRECTORY)
-    def status(self) -> StudentStatus:
+    @classified(
+        DIRECTORY,
+        description="The status; a former school reads how the student left it.",
+    )
+    def status(self, info: Info) -> StudentStatus:
+        if self.relation is not Relation.FORMER:
+            return StudentStatus(self.row.status)
+        return cast(StudentStatus, self._status_at_former_school(info))
+
+    async def _status_at_former_school(self, info: Info) -> StudentStatus:
+        # Case C06: the old school keeps reading TRANSFERRED_OUT after the
+        # student studies elsewhere. Batched loaders keep a page constant.
+        ctx: RequestContext = info.context
+        episodes = await ctx.loader(
+            "enrolments_by_student", enrolments_by_student
+        ).load(self.row.id)
+        schools = ctx.loader("schools_by_id", schools_by_id)
+        for episode in reversed(episodes):
+            school = await schools.load(episode.school_id)
+            if school.code == ctx.principal.school and episode.exit_reason:
+                return StudentStatus(
+                    EXIT_STATUS.get(episode.exit_reason, self.row.status)
+                )
         return StudentStatus(self.row.status)
 
     @classified(DIRECTORY)

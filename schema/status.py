@@ -3,6 +3,7 @@ payload every status mutation answers with."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from enum import Enum
 from typing import Any, cast
@@ -27,6 +28,7 @@ from schema.permissions import classified
 from schema.records import StudentStatus, _Linked
 
 DIRECTORY = AccessClass.DIRECTORY
+_CODED_REASONS = frozenset(r.value for r in ChangeReason)
 BASIC = DisclosureCategory.BASIC_INFO
 PROOFS = DisclosureCategory.PROOF_DOCUMENTS
 PUBLIC = AccessClass.PUBLIC
@@ -63,13 +65,17 @@ ChangeCategoryEnum = _mirror(ChangeCategory, "ChangeCategory", "学籍异动类�
 WorkflowKindEnum = _mirror(WorkflowKind, "StatusWorkflowKind", "Kinds of approval.")
 
 
-async def relation_to(ctx: RequestContext, student_id: int) -> Relation:
-    """How the caller stands to a student it reached through a status view."""
-    stmt = select(current_at_school(ctx.principal, ctx.today)).where(
-        Student.id == student_id
-    )
-    rows = await ctx.scalars(stmt)
-    return relation_for(ctx.principal, bool(rows[0]) if rows else False)
+async def relations_to(
+    ctx: RequestContext, student_ids: Collection[int]
+) -> dict[int, Relation]:
+    """How the caller stands to each student it reached through a status view
+    (one query for all of them)."""
+    if not student_ids:
+        return {}
+    is_current = current_at_school(ctx.principal, ctx.today)
+    stmt = select(Student.id, is_current).where(Student.id.in_(set(student_ids)))
+    rows: Sequence[Any] = (await ctx.execute(stmt)).all()
+    return {int(pk): relation_for(ctx.principal, bool(cur)) for pk, cur in rows}
 
 
 @strawberry.type(name="StatusChange", description="学籍异动: one log entry.")
@@ -95,10 +101,21 @@ class StatusChangeType(_Linked):
     @classified(
         AccessClass.HEALTH,
         DisclosureCategory.HEALTH,
-        description="异动原因 code (illness, death) or the change's own reason.",
+        description="异动原因 code of an illness or a death (health data).",
     )
     def reason_code(self) -> str | None:
-        return self.row.reason
+        reason = self.row.reason
+        return reason if reason in _CODED_REASONS else None
+
+    @classified(
+        DIRECTORY,
+        BASIC,
+        description="Any other reason: the 转学条件 of 第十三条, the ground of "
+        "第二十五条.",
+    )
+    def reason(self) -> str | None:
+        reason = self.row.reason
+        return reason if reason not in _CODED_REASONS else None
 
     @classified(DIRECTORY, BASIC)
     def effective_date(self) -> date | None:
@@ -255,6 +272,7 @@ async def workflow_types(
         else []
     )
     student_ids = {w.student_id for w in rows if w.student_id is not None}
+    relations = await relations_to(ctx, student_ids)
     students = {
         s.id: s
         for s in await ctx.scalars(select(Student).where(Student.id.in_(student_ids)))
@@ -272,7 +290,7 @@ async def workflow_types(
                 student_name=student.name,
                 today=ctx.today,
                 student_id=student.id,
-                relation=await relation_to(ctx, student.id),
+                relation=relations[student.id],
             )
         )
     return found
@@ -281,16 +299,13 @@ async def workflow_types(
 async def change_types(
     ctx: RequestContext, rows: list[StatusChange]
 ) -> list[StatusChangeType]:
-    relations: dict[int, Relation] = {}
-    found = []
-    for row in rows:
-        if row.student_id not in relations:
-            relations[row.student_id] = await relation_to(ctx, row.student_id)
-        relation = relations[row.student_id]
-        found.append(
-            StatusChangeType(row=row, student_id=row.student_id, relation=relation)
+    relations = await relations_to(ctx, {r.student_id for r in rows})
+    return [
+        StatusChangeType(
+            row=row, student_id=row.student_id, relation=relations[row.student_id]
         )
-    return found
+        for row in rows
+    ]
 
 
 @strawberry.type(description="What a status mutation wrote.")

@@ -11,8 +11,9 @@ from strawberry.types import Info
 from resolvers import status_deadlines as deadlines
 from resolvers import status_reads as reads
 from resolvers.context import RequestContext
-from resolvers.errors import NotFound
+from resolvers.errors import ClientError, NotFound
 from rules.access import AccessClass
+from rules.errors import RuleViolation
 from schema.errors import UserError
 from schema.org import SchoolType
 from schema.permissions import classified
@@ -27,6 +28,12 @@ from schema.status_payloads import pk_of
 
 PUBLIC = AccessClass.PUBLIC
 DIRECTORY = AccessClass.DIRECTORY
+
+
+def _refused(refusal: RuleViolation) -> ClientError:
+    """A read that cannot be answered (a calendar not loaded): the refusal's
+    code and message, as a client error."""
+    return ClientError(refusal.message, code=refusal.code, article=refusal.article)
 
 
 @strawberry.type(description="A student's status history (archive category 1).")
@@ -161,7 +168,10 @@ class StatusQuery:
     @classified(PUBLIC, description="第三十六条 duties of a school year; district.")
     async def term_deadlines(self, info: Info, start_year: int) -> list[TermDuty]:
         ctx: RequestContext = info.context
-        duties = await deadlines.term_duties(ctx, start_year)
+        try:
+            duties = await deadlines.term_duties(ctx, start_year)
+        except RuleViolation as refusal:
+            raise _refused(refusal) from None
         return [
             TermDuty(
                 duty=d.duty,
@@ -178,6 +188,10 @@ class StatusQuery:
     @classified(PUBLIC, description="Dropouts not reported (第三十八条（四）).")
     async def unreported_dropouts(self, info: Info) -> list[UnreportedDropout]:
         ctx: RequestContext = info.context
+        try:
+            found = await deadlines.unreported_dropouts(ctx)
+        except RuleViolation as refusal:
+            raise _refused(refusal) from None
         return [
             UnreportedDropout(
                 student_number=d.student.student_number,
@@ -187,7 +201,7 @@ class StatusQuery:
                 truant_to=d.run.end,
                 school_days=d.run.school_days,
             )
-            for d in await deadlines.unreported_dropouts(ctx)
+            for d in found
         ]
 
     @classified(PUBLIC, description="The class on a given day (dated placements).")

@@ -173,7 +173,10 @@ def test_cli_loads_school_year(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("XUEJI_DATABASE_URL", database_url)
-    year = {"firstTerm": ["2026-09-01", "2027-01-15"], "secondTerm": ["2027-03-01", "2027-07-09"]}
+    year = {
+        "firstTerm": ["2026-09-01", "2027-01-15"],
+        "secondTerm": ["2027-03-01", "2027-07-09"],
+    }
     (tmp_path / "year.json").write_text(json.dumps(year), "utf-8")
     assert main(["calendar", "school-year", str(tmp_path / "year.json")]) == 2
 
@@ -188,3 +191,11 @@ def test_cli_loads_school_year(
     capsys.readouterr()
     assert main(["calendar", "school-year", str(tmp_path / "year.json")]) == 0
     assert capsys.readouterr().out == "loaded school year 2026 for district 210311\n"
+
+
+async def test_duties_of_unloaded_school_year_refused(demo: Hub) -> None:
+    query = "{ termDeadlines(startYear: 2030) { duty } }"
+    body = (await demo.gql(query, OFFICER)).json()
+    assert [e["extensions"]["code"] for e in body["errors"]] == [
+        "SCHOOL_YEAR_NOT_LOADED"
+    ]

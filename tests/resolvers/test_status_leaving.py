@@ -72,7 +72,9 @@ async def _truant_month(hub: Hub, student_id: int) -> None:
     workdays = WorkingDayCalendar.bundled()
     days = (dt.date(2026, 9, 7) + dt.timedelta(days=i) for i in range(33))
     async with hub.state.sessionmaker() as session:
-        school_id = await session.scalar(select(School.id).where(School.code == SCHOOL_A))
+        school_id = await session.scalar(
+            select(School.id).where(School.code == SCHOOL_A)
+        )
         assert school_id is not None
         session.add_all(
             AttendanceMark(

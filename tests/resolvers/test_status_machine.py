@@ -11,7 +11,6 @@ import datetime as dt
 import itertools
 from typing import Any
 
-import httpx
 from hypothesis import HealthCheck, Phase
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -25,28 +24,21 @@ from hypothesis.stateful import (
 from sqlalchemy import func, select
 
 from db.models import (
-    CalendarYear,
-    District,
     Enrolment,
     Placement,
     School,
-    SchoolClass,
-    SchoolYear,
-    Term,
     Workflow,
     WorkflowStep,
 )
-from hub.app import create_app
 from hub.people import id_number
 from hub.settings import Settings
-from resolvers.calendar import store_year_arrangement
 from rules.access import Principal, Role
-from rules.calendar import WorkingDayCalendar
 from rules.status import ON_ROLL_STATUSES, StudentStatus
-from tests.conftest import Hub
 from tests.resolvers.test_status_support import (
+    MACHINE_SCHOOLS,
     OFFICER,
     TRANSFER_DOCS,
+    World,
     add_student,
     leader,
     mutate,
@@ -56,97 +48,9 @@ from tests.resolvers.test_status_support import (
     status_of,
 )
 
-SCHOOLS = {"2103110001": "URBAN", "2103110002": "URBAN", "2103110003": "RURAL"}
 START = dt.date(2026, 10, 12)
 CERTIFICATE = {"hospitalLevel": "CITY", "issuedOn": "2026-10-09"}
 REST = [{"start": "2026-09-07", "end": "2026-10-09"}]
-
-
-class World:
-    """One app and database for the whole run; each example has its student."""
-
-    def __init__(self, hub: Hub, classes: dict[tuple[str, int], int], stack: Any):
-        self.hub = hub
-        self.classes = classes
-        self._stack = stack
-
-    @classmethod
-    async def open(cls, config: Settings) -> World:
-        from contextlib import AsyncExitStack
-
-        stack = AsyncExitStack()
-        app = create_app(config)
-        await stack.enter_async_context(app.router.lifespan_context(app))
-        transport = httpx.ASGITransport(app=app)
-        client = await stack.enter_async_context(
-            httpx.AsyncClient(transport=transport, base_url="http://hub.test")
-        )
-        hub = Hub(client=client, settings=config, app=app)
-        return cls(hub, await _seed(hub), stack)
-
-    async def close(self) -> None:
-        await self._stack.aclose()
-
-
-async def _seed(hub: Hub) -> dict[tuple[str, int], int]:
-    classes: dict[tuple[str, int], int] = {}
-    async with hub.state.sessionmaker() as session:
-        district = District(code="210311", name="千山区")
-        session.add(district)
-        await session.flush()
-        year = SchoolYear(
-            district_id=district.id,
-            start_year=2026,
-            start_date=dt.date(2026, 9, 1),
-            end_date=dt.date(2027, 8, 31),
-        )
-        session.add(year)
-        await session.flush()
-        session.add_all(
-            [
-                Term(
-                    school_year_id=year.id,
-                    number=1,
-                    start_date=dt.date(2026, 9, 1),
-                    end_date=dt.date(2027, 1, 15),
-                ),
-                Term(
-                    school_year_id=year.id,
-                    number=2,
-                    start_date=dt.date(2027, 3, 1),
-                    end_date=dt.date(2027, 7, 9),
-                ),
-            ]
-        )
-        bundled = WorkingDayCalendar.bundled()
-        now = dt.datetime.now(dt.UTC)
-        for year in (2025, 2026):
-            arrangement = bundled.arrangement(year)
-            await store_year_arrangement(session, arrangement, source="t", now=now)
-        for code, locale in SCHOOLS.items():
-            school = School(
-                code=code,
-                name=f"测试小学{code[-1]}",
-                district_id=district.id,
-                kind="PRIMARY",
-                ownership="PUBLIC",
-                locale=locale,
-            )
-            session.add(school)
-            await session.flush()
-            for grade in range(3, 7):
-                klass = SchoolClass(
-                    school_id=school.id,
-                    school_year=2026,
-                    grade=grade,
-                    name=f"{grade}-1",
-                )
-                session.add(klass)
-                await session.flush()
-                classes[(code, grade)] = klass.id
-        await session.commit()
-        assert await session.scalar(select(func.count()).select_from(CalendarYear)) == 2
-    return classes
 
 
 class StatusMachine(RuleBasedStateMachine):
@@ -266,7 +170,7 @@ class StatusMachine(RuleBasedStateMachine):
             self._decide(name, kind, approve)
 
     @precondition(lambda self: self.status is StudentStatus.STUDYING)
-    @rule(target_school=st.sampled_from(sorted(SCHOOLS)))
+    @rule(target_school=st.sampled_from(sorted(MACHINE_SCHOOLS)))
     def apply_transfer(self, target_school: str) -> None:
         target = target_school
         self._tick()
@@ -446,7 +350,7 @@ def test_status_changes_keep_episodes_consistent(settings: Settings) -> None:
 
 def settings_for_machine() -> hypothesis_settings:
     return hypothesis_settings(
-        max_examples=20,
+        max_examples=16,
         stateful_step_count=14,
         deadline=None,
         database=None,

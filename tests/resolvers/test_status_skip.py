@@ -23,7 +23,9 @@ from tests.resolvers.test_status_support import (
 )
 
 C08_ID_NUMBER = "320106201706121007"
-ROSTER = "query($c: ID!, $d: Date!) { classRoster(classId: $c, date: $d) { studentNumber } }"
+ROSTER = (
+    "query($c: ID!, $d: Date!) { classRoster(classId: $c, date: $d) { studentNumber } }"
+)
 HEADCOUNT = (
     'query($d: Date!) { gradeHeadcount(schoolCode: "2103110001", date: $d) '
     "{ grade count } }"
@@ -35,7 +37,9 @@ query($after: String) { students(schoolCode: "2103110001", first: 100, after: $a
 
 
 async def _skip(hub: Hub) -> tuple[str, int, int, int]:
-    await load_school_year(hub, ("2025-09-01", "2026-01-16"), ("2026-02-23", "2026-07-10"))
+    await load_school_year(
+        hub, ("2025-09-01", "2026-01-16"), ("2026-02-23", "2026-07-10")
+    )
     from_class = await add_class(hub, SCHOOL_A, "3-1", 2025)
     to_class = await add_class(hub, SCHOOL_A, "4-2", 2025)
     student = await add_student(
@@ -72,10 +76,12 @@ async def _skip(hub: Hub) -> tuple[str, int, int, int]:
 
 
 async def test_c08_skip_keeps_one_episode(demo: Hub) -> None:
-    number, student_id, from_class, to_class = await _skip(demo)
+    _, student_id, _, _ = await _skip(demo)
     async with demo.state.sessionmaker() as session:
         enrolments = (
-            await session.scalars(select(Enrolment).where(Enrolment.student_id == student_id))
+            await session.scalars(
+                select(Enrolment).where(Enrolment.student_id == student_id)
+            )
         ).all()
         placements = await session.execute(
             select(SchoolClass.name, Placement.start_date, Placement.end_date)
@@ -83,7 +89,9 @@ async def test_c08_skip_keeps_one_episode(demo: Hub) -> None:
             .where(Placement.student_id == student_id)
             .order_by(Placement.start_date)
         )
-        history = [(n, s.isoformat(), e.isoformat() if e else None) for n, s, e in placements]
+        history = [
+            (n, s.isoformat(), e.isoformat() if e else None) for n, s, e in placements
+        ]
     assert [(e.entry_date.isoformat(), e.exit_date) for e in enrolments] == [
         ("2023-09-01", None)
     ]
@@ -95,7 +103,11 @@ async def test_c08_listed_once_counted_in_grade_four(demo: Hub) -> None:
     number, _, from_class, to_class = await _skip(demo)
     reader = registrar(SCHOOL_A)
     rosters = {}
-    for klass, day in ((from_class, "2026-02-20"), (from_class, "2026-03-01"), (to_class, "2026-03-01")):
+    for klass, day in (
+        (from_class, "2026-02-20"),
+        (from_class, "2026-03-01"),
+        (to_class, "2026-03-01"),
+    ):
         data = await demo.data(ROSTER, reader, {"c": str(klass), "d": day})
         rosters[(klass, day)] = [s["studentNumber"] for s in data["classRoster"]]
     assert rosters == {
@@ -106,7 +118,11 @@ async def test_c08_listed_once_counted_in_grade_four(demo: Hub) -> None:
     headcount = await demo.data(HEADCOUNT, reader, {"d": "2026-03-01"})
     assert headcount["gradeHeadcount"] == [{"grade": 4, "count": 1}]
     listed = await demo.data(LISTED, reader, {"after": None})
-    mine = [e["node"] for e in listed["students"]["edges"] if e["node"]["studentNumber"] == number]
+    mine = [
+        e["node"]
+        for e in listed["students"]["edges"]
+        if e["node"]["studentNumber"] == number
+    ]
     assert (mine, listed["students"]["pageInfo"]["hasNextPage"]) == (
         [{"studentNumber": number, "grade": 4}],
         False,

@@ -7,17 +7,26 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+import httpx
+from sqlalchemy import func, select
 
 from db.models import (
+    CalendarYear,
+    District,
     Enrolment,
     Placement,
     School,
     SchoolClass,
+    SchoolYear,
     StatusChange,
     Student,
+    Term,
 )
+from hub.app import create_app
+from hub.settings import Settings
+from resolvers.calendar import store_year_arrangement
 from rules.access import Principal, Role
+from rules.calendar import WorkingDayCalendar
 from rules.status import ChangeCategory, StudentStatus, transition
 from tests.conftest import Hub
 
@@ -171,6 +180,8 @@ async def replays(hub: Hub, student_id: int) -> bool:
     return status is not None and status.value == student.status
 
 
+# The three schools of the state-machine world.
+MACHINE_SCHOOLS = {"2103110001": "URBAN", "2103110002": "URBAN", "2103110003": "RURAL"}
 TRANSFER_DOCS = ["CONTACT_FORM", "GUARDIAN_ID", "HOUSEHOLD_REGISTER"]
 ASSIGNED_DOCS = ["CONTACT_FORM", "GUARDIAN_ID", "RESIDENCE_PROOF", "EMPLOYMENT_PROOF"]
 
@@ -275,3 +286,90 @@ async def load_school_year(
     data = await hub.data(query, OFFICER, {"i": given})
     payload: dict[str, Any] = data["loadSchoolCalendar"]
     return payload
+
+
+class World:
+    """One app and database for the whole run; each example has its student."""
+
+    def __init__(self, hub: Hub, classes: dict[tuple[str, int], int], stack: Any):
+        self.hub = hub
+        self.classes = classes
+        self._stack = stack
+
+    @classmethod
+    async def open(cls, config: Settings) -> World:
+        from contextlib import AsyncExitStack
+
+        stack = AsyncExitStack()
+        app = create_app(config)
+        await stack.enter_async_context(app.router.lifespan_context(app))
+        transport = httpx.ASGITransport(app=app)
+        client = await stack.enter_async_context(
+            httpx.AsyncClient(transport=transport, base_url="http://hub.test")
+        )
+        hub = Hub(client=client, settings=config, app=app)
+        return cls(hub, await _seed(hub), stack)
+
+    async def close(self) -> None:
+        await self._stack.aclose()
+
+
+async def _seed(hub: Hub) -> dict[tuple[str, int], int]:
+    classes: dict[tuple[str, int], int] = {}
+    async with hub.state.sessionmaker() as session:
+        district = District(code="210311", name="千山区")
+        session.add(district)
+        await session.flush()
+        year = SchoolYear(
+            district_id=district.id,
+            start_year=2026,
+            start_date=dt.date(2026, 9, 1),
+            end_date=dt.date(2027, 8, 31),
+        )
+        session.add(year)
+        await session.flush()
+        session.add_all(
+            [
+                Term(
+                    school_year_id=year.id,
+                    number=1,
+                    start_date=dt.date(2026, 9, 1),
+                    end_date=dt.date(2027, 1, 15),
+                ),
+                Term(
+                    school_year_id=year.id,
+                    number=2,
+                    start_date=dt.date(2027, 3, 1),
+                    end_date=dt.date(2027, 7, 9),
+                ),
+            ]
+        )
+        bundled = WorkingDayCalendar.bundled()
+        now = dt.datetime.now(dt.UTC)
+        for year in (2025, 2026):
+            arrangement = bundled.arrangement(year)
+            await store_year_arrangement(session, arrangement, source="t", now=now)
+        for code, locale in MACHINE_SCHOOLS.items():
+            school = School(
+                code=code,
+                name=f"测试小学{code[-1]}",
+                district_id=district.id,
+                kind="PRIMARY",
+                ownership="PUBLIC",
+                locale=locale,
+            )
+            session.add(school)
+            await session.flush()
+            for grade in range(3, 7):
+                klass = SchoolClass(
+                    school_id=school.id,
+                    school_year=2026,
+                    grade=grade,
+                    name=f"{grade}-1",
+                )
+                session.add(klass)
+                await session.flush()
+                classes[(code, grade)] = klass.id
+        await session.commit()
+        assert await session.scalar(select(func.count()).select_from(CalendarYear)) == 2
+    return classes

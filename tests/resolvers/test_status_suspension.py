@@ -89,9 +89,7 @@ async def _placements(hub: Hub, student_id: int) -> list[tuple[int, str, str | N
             .where(Placement.student_id == student_id)
             .order_by(Placement.start_date, Placement.id)
         )
-        return [
-            (g, s.isoformat(), e.isoformat() if e else None) for g, s, e in rows
-        ]
+        return [(g, s.isoformat(), e.isoformat() if e else None) for g, s, e in rows]
 
 
 async def test_suspension_keeps_episode_leaves_class(demo: Hub) -> None:
@@ -107,7 +105,7 @@ async def test_suspension_keeps_episode_leaves_class(demo: Hub) -> None:
     assert await episodes(demo, student.id) == [(SCHOOL_A, "2023-09-01", None)]
     assert await _placements(demo, student.id) == [(4, "2026-09-01", "2026-10-11")]
     roster = await demo.data(
-        "query($c: ID!) { classRoster(classId: $c, date: \"2026-10-13\") "
+        'query($c: ID!) { classRoster(classId: $c, date: "2026-10-13") '
         "{ studentNumber } }",
         registrar(SCHOOL_A),
         {"c": str(await class_pk(demo, SCHOOL_A, "4-1"))},
@@ -163,3 +161,23 @@ async def test_rejected_suspension_changes_nothing(demo: Hub) -> None:
     assert (rejected["workflow"]["state"], rejected["changes"]) == ("REJECTED", [])
     assert await status_of(demo, student.id) == "STUDYING"
     assert await _placements(demo, student.id) == [(4, "2026-09-01", None)]
+
+
+async def test_illness_reason_hidden_from_leader(demo: Hub) -> None:
+    set_clock(demo, dt.date(2026, 10, 12))
+    student = await pick_student(demo, SCHOOL_A, 4)
+    await suspend(demo, student.student_number, SCHOOL_A)
+    query = (
+        "query($n: String!) { statusHistory(studentNumber: $n) "
+        "{ changes { category reason reasonCode } } }"
+    )
+    variables = {"n": student.student_number}
+    shown = await demo.data(query, registrar(SCHOOL_A), variables)
+    assert shown["statusHistory"]["changes"] == [
+        {"category": "SUSPEND", "reason": None, "reasonCode": "19"}
+    ]
+    body = (await demo.gql(query, leader(SCHOOL_A), variables)).json()
+    assert body["data"]["statusHistory"]["changes"] == [
+        {"category": "SUSPEND", "reason": None, "reasonCode": None}
+    ]
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN_FIELD"]

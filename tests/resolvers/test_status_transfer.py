@@ -108,7 +108,9 @@ async def test_archive_handover_due_in_a_month(demo: Hub) -> None:
     student = await pick_student(demo, SCHOOL_A, 3)
     workflow = (await _apply(demo, student.student_number))["workflow"]["id"]
     klass = str(await class_pk(demo, SCHOOL_B, "3-1"))
-    await mutate(demo, "decideTransferStep", leader(SCHOOL_B), _decision(workflow, classId=klass))
+    await mutate(
+        demo, "decideTransferStep", leader(SCHOOL_B), _decision(workflow, classId=klass)
+    )
     await mutate(demo, "decideTransferStep", leader(SCHOOL_A), _decision(workflow))
     await mutate(demo, "decideTransferStep", OFFICER, _decision(workflow))
     query = "{ statusWorkflows { id kind openStep { name ownerUnit dueDate } } }"
@@ -116,7 +118,11 @@ async def test_archive_handover_due_in_a_month(demo: Hub) -> None:
     assert [(w["kind"], w["openStep"]) for w in listed] == [
         (
             "ARCHIVE_HANDOVER",
-            {"name": "ARCHIVE_HANDOVER", "ownerUnit": SCHOOL_A, "dueDate": "2026-11-12"},
+            {
+                "name": "ARCHIVE_HANDOVER",
+                "ownerUnit": SCHOOL_A,
+                "dueDate": "2026-11-12",
+            },
         )
     ]
     handed = await mutate(
@@ -156,7 +162,9 @@ async def test_school_cannot_decide_another_step(demo: Hub) -> None:
     set_clock(demo, MONDAY)
     student = await pick_student(demo, SCHOOL_A, 3)
     workflow = (await _apply(demo, student.student_number))["workflow"]["id"]
-    payload = await mutate(demo, "decideTransferStep", leader(SCHOOL_A), _decision(workflow))
+    payload = await mutate(
+        demo, "decideTransferStep", leader(SCHOOL_A), _decision(workflow)
+    )
     assert codes(payload) == [("WORKFLOW_NOT_YOUR_STEP", None)]
 
 
@@ -226,7 +234,9 @@ query($n: String!) {
   statusHistory(studentNumber: $n) { status changes { category effectiveDate } }
 }
 """
-ROSTER = 'query($c: ID!, $d: Date!) { classRoster(classId: $c, date: $d) { studentNumber } }'
+ROSTER = (
+    "query($c: ID!, $d: Date!) { classRoster(classId: $c, date: $d) { studentNumber } }"
+)
 
 
 async def test_c06_former_school_reads_history(demo: Hub) -> None:
@@ -239,7 +249,9 @@ async def test_c06_former_school_reads_history(demo: Hub) -> None:
     )
     last_day = dt.date(2026, 3, 13)
     async with demo.state.sessionmaker() as session:
-        school_id = await session.scalar(select(School.id).where(School.code == SCHOOL_A))
+        school_id = await session.scalar(
+            select(School.id).where(School.code == SCHOOL_A)
+        )
         assert school_id is not None
         session.add(
             AttendanceMark(
@@ -256,13 +268,20 @@ async def test_c06_former_school_reads_history(demo: Hub) -> None:
     set_clock(demo, last_day, hour=15)
     given = {
         "studentNumber": student.student_number,
-        "outsideSchool": {"name": "外区测试小学", "districtCode": "210302", "kind": "PRIMARY"},
+        "outsideSchool": {
+            "name": "外区测试小学",
+            "districtCode": "210302",
+            "kind": "PRIMARY",
+        },
         "reason": "FAMILY_MOVE",
         "documents": ASSIGNED_DOCS,
     }
     applied = await mutate(demo, "applyTransfer", registrar(SCHOOL_A), given)
     workflow = applied["workflow"]["id"]
-    assert [s["name"] for s in applied["workflow"]["steps"]] == ["DISTRICT", "SENDING_SCHOOL"]
+    assert [s["name"] for s in applied["workflow"]["steps"]] == [
+        "DISTRICT",
+        "SENDING_SCHOOL",
+    ]
     await mutate(demo, "decideTransferStep", OFFICER, _decision(workflow))
     done = await mutate(
         demo,
@@ -310,7 +329,9 @@ async def test_former_school_sees_transferred_out(demo: Hub) -> None:
     student = await pick_student(demo, SCHOOL_A, 3)
     workflow = (await _apply(demo, student.student_number))["workflow"]["id"]
     klass = str(await class_pk(demo, SCHOOL_B, "3-1"))
-    await mutate(demo, "decideTransferStep", leader(SCHOOL_B), _decision(workflow, classId=klass))
+    await mutate(
+        demo, "decideTransferStep", leader(SCHOOL_B), _decision(workflow, classId=klass)
+    )
     await mutate(demo, "decideTransferStep", leader(SCHOOL_A), _decision(workflow))
     await mutate(demo, "decideTransferStep", OFFICER, _decision(workflow))
     query = "query($n: String!) { statusHistory(studentNumber: $n) { status } }"

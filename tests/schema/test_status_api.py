@@ -54,7 +54,10 @@ async def test_urban_public_transfer_needs_reason(demo: Hub) -> None:
     payload = await _transfer(demo, student.student_number, to=SCHOOL_B, reason=None)
     assert codes(payload) == [("TRANSFER_NO_REASON_URBAN_PUBLIC", "第十三条")]
     assert payload["userErrors"][0]["field"] == ["reason"]
-    assert (await status_of(demo, student.id), payload["workflow"]) == ("STUDYING", None)
+    assert (await status_of(demo, student.id), payload["workflow"]) == (
+        "STUDYING",
+        None,
+    )
 
 
 async def test_transfer_refused_under_active_sanction(demo: Hub) -> None:
@@ -263,7 +266,10 @@ async def test_third_suspension_application_refused(demo: Hub) -> None:
     for _ in range(2):
         await suspend(demo, student.student_number, SCHOOL_A, resume_class=klass)
     payload = await mutate(
-        demo, "applySuspension", registrar(SCHOOL_A), _suspension(student.student_number)
+        demo,
+        "applySuspension",
+        registrar(SCHOOL_A),
+        _suspension(student.student_number),
     )
     assert codes(payload) == [("SUSPENSION_TOO_MANY_APPLICATIONS", "第二十一条")]
 
