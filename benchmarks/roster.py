@@ -126,8 +126,12 @@ async def _audit(sessions: Any, ids: list[int]) -> None:
 
 
 async def _drive(
-    client: httpx.AsyncClient, path: str, body: Any, headers: dict[str, str],
-    requests: int, concurrency: int,
+    client: httpx.AsyncClient,
+    path: str,
+    body: Any,
+    headers: dict[str, str],
+    requests: int,
+    concurrency: int,
 ) -> tuple[float, Any]:
     queue = list(range(requests))
     last: Any = None
@@ -183,8 +187,10 @@ async def measure(
             bare_body, sort_keys=True
         )
     hub_rate, bare_rate = statistics.median(hub_rates), statistics.median(bare_rates)
-    print(f"roster of 100 students, {requests} requests x {rounds} rounds, "
-          f"concurrency {concurrency}")
+    print(
+        f"roster of 100 students, {requests} requests x {rounds} rounds, "
+        f"concurrency {concurrency}"
+    )
     print(f"  hub  (GraphQL) : {hub_rate:8.1f} req/s")
     print(f"  bare (Starlette): {bare_rate:8.1f} req/s")
     print(f"  ratio hub/bare : {hub_rate / bare_rate:8.2f}  (target >= 0.50)")

@@ -33,14 +33,18 @@ async def test_reads_leave_a_verifiable_chain(demo: Hub) -> None:
     assert await verify_audit(demo.settings) == []
 
 
-async def test_tampered_row_is_named(demo: Hub, capsys: pytest.CaptureFixture[str]) -> None:
+async def test_tampered_row_is_named(
+    demo: Hub, capsys: pytest.CaptureFixture[str]
+) -> None:
     for _ in range(2):
         await demo.data(READ_IDS, OFFICER)
     async with demo.state.sessionmaker() as session:
         ids = list(await session.scalars(select(AuditEvent.id).order_by(AuditEvent.id)))
         victim = ids[2]
         await session.execute(
-            update(AuditEvent).where(AuditEvent.id == victim).values(principal="someone")
+            update(AuditEvent)
+            .where(AuditEvent.id == victim)
+            .values(principal="someone")
         )
         await session.commit()
     faults = await verify_audit(demo.settings)
@@ -54,14 +58,18 @@ async def test_deleted_row_breaks_the_link(demo: Hub) -> None:
         await demo.data(READ_IDS, OFFICER)
     async with demo.state.sessionmaker() as session:
         ids = list(await session.scalars(select(AuditEvent.id).order_by(AuditEvent.id)))
-        await session.execute(text("DELETE FROM audit_events WHERE id = :i"), {"i": ids[1]})
+        await session.execute(
+            text("DELETE FROM audit_events WHERE id = :i"), {"i": ids[1]}
+        )
         await session.commit()
     faults = await verify_audit(demo.settings)
     assert [f.row_id for f in faults] == [ids[2]]
 
 
 def test_cli_audit_verify_reports_intact(
-    settings: object, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    settings: object,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     from db.migrate import upgrade
 

@@ -68,7 +68,7 @@ async def test_registrar_may_not_register_approval(demo: Hub) -> None:
 async def test_approval_terms_are_checked(demo: Hub) -> None:
     numbers = await _students(demo, 1)
     result = await _register(
-        demo, numbers + ["G000000000000000000"], categories=[], validTo="2020-01-01"
+        demo, [*numbers, "G000000000000000000"], categories=[], validTo="2020-01-01"
     )
     assert result["approval"] is None
     assert {(e["code"], tuple(e["field"])) for e in result["userErrors"]} == {

@@ -110,7 +110,9 @@ def _outcome(body: dict[str, Any], path: list[Any]) -> str:
 
 @pytest.mark.parametrize("role", list(EXPECTED), ids=lambda r: r.value)
 @pytest.mark.parametrize("access_class", list(FIELDS))
-async def test_matrix_by_student_number(demo: Hub, role: Role, access_class: str) -> None:
+async def test_matrix_by_student_number(
+    demo: Hub, role: Role, access_class: str
+) -> None:
     number, class_id, _ = await _first_student(demo)
     field = FIELDS[access_class]
     query = f'{{ student(studentNumber: "{number}") {{ {field} }} }}'
@@ -120,14 +122,10 @@ async def test_matrix_by_student_number(demo: Hub, role: Role, access_class: str
 
 @pytest.mark.parametrize("role", list(ARCHIVE_EXPECTED), ids=lambda r: r.value)
 @pytest.mark.parametrize("access_class", list(ARCHIVE_FIELDS))
-async def test_matrix_archive_classes(
-    demo: Hub, role: Role, access_class: str
-) -> None:
+async def test_matrix_archive_classes(demo: Hub, role: Role, access_class: str) -> None:
     number, class_id, _ = await _first_student(demo)
     field = ARCHIVE_FIELDS[access_class]
-    query = (
-        f'{{ student(studentNumber: "{number}") {{ archive {{ {field} {{ __typename }} }} }} }}'
-    )
+    query = f'{{ student(studentNumber: "{number}") {{ archive {{ {field} {{ __typename }} }} }} }}'
     body = (await demo.gql(query, _principal(role, class_id))).json()
     got = _outcome(body, ["student", "archive", field])
     assert got == ARCHIVE_EXPECTED[role][access_class]
