@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -121,10 +120,9 @@ def test_fragment_chain_is_measured_linearly() -> None:
     query = "{ groups(first: 1) { edges { node { ...F60 } } } }\n" + "\n".join(
         fragments
     )
-    started = time.perf_counter()
-    tallies = _measure(query)
-    elapsed = time.perf_counter() - started
-    assert (tallies, elapsed < 1.0) == ([Tally(4, 0, 1 + (1 + 1 + 2**60))], True)
+    # Walking the 2**60 spreads one by one would never end: that the exact
+    # count comes back at all shows each fragment is measured once.
+    assert _measure(query) == [Tally(4, 0, 1 + (1 + 1 + 2**60))]
 
 
 def test_fragment_cycle_ends_the_walk() -> None:

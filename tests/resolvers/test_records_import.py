@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import random
-import time
 import uuid
 from datetime import date
 from pathlib import Path
@@ -104,22 +103,27 @@ async def count_students(hub: Hub) -> int:
 
 
 @pytest.mark.slow
-async def test_5000_rows_import_in_seconds(demo: Hub) -> None:
+async def test_generated_5000_rows_dry_run_clean(demo: Hub) -> None:
+    # How fast this goes is measured by benchmarks/import_5000.py, not here.
     freeze(demo, TODAY)
     before = await count_students(demo)
     data = template_bytes(ImportFormat.XLSX, cohort(5000))
-    started = time.perf_counter()
     dry, dry_errors = await load(demo, data, ImportFormat.XLSX, dry_run=True)
-    checked = time.perf_counter() - started
-    report, errors = await load(demo, data, ImportFormat.XLSX, dry_run=False)
-    total = time.perf_counter() - started
-    assert (dry_errors, errors) == ([], [])
-    assert dry is not None and report is not None
+    assert dry_errors == []
+    assert dry is not None
     assert (dry.rows, dry.faults, dry.imported) == (5000, [], 0)
-    assert (report.rows, report.faults, report.imported) == (5000, [], 5000)
-    assert await count_students(demo) == before + 5000
-    print(f"5000 rows: dry run {checked:.1f} s, dry run and import {total:.1f} s")
-    assert (checked, total) < (20.0, 40.0)
+    assert await count_students(demo) == before
+
+
+async def test_generated_cohort_imports_whole(demo: Hub) -> None:
+    freeze(demo, TODAY)
+    before = await count_students(demo)
+    data = template_bytes(ImportFormat.XLSX, cohort(500))
+    report, errors = await load(demo, data, ImportFormat.XLSX, dry_run=False)
+    assert errors == []
+    assert report is not None
+    assert (report.rows, report.faults, report.imported) == (500, [], 500)
+    assert await count_students(demo) == before + 500
 
 
 async def test_csv_dry_run_writes_nothing(demo: Hub) -> None:
