@@ -62,16 +62,54 @@ def _reset_postgres(url: str) -> None:
 
 @pytest.fixture(scope="session")
 def _demo_template(_template: str, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """On SQLite, the small demo district seeded once and copied per test."""
-    if PG_URL is not None:
-        return _template
+    """The small demo district seeded once per session: on SQLite a file copied
+    per test, on PostgreSQL a snapshot schema copied back per test."""
     from hub.demo import seed_demo
+
+    if PG_URL is not None:
+        _run_outside_loop(_snapshot_postgres_demo(PG_URL, seed_demo))
+        return _template
 
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
     shutil.copy(_template, path)
     url = f"sqlite+aiosqlite:///{path}"
     _run_outside_loop(seed_demo(_test_settings(url), scale=DEMO_SCALE))
     return str(path)
+
+
+SNAPSHOT = "demo_snapshot"
+
+
+async def _snapshot_postgres_demo(url: str, seed: Any) -> None:
+    await seed(_test_settings(url), scale=DEMO_SCALE)
+    engine = make_engine(url)
+    async with engine.begin() as connection:
+        await connection.execute(text(f"DROP SCHEMA IF EXISTS {SNAPSHOT} CASCADE"))
+        await connection.execute(text(f"CREATE SCHEMA {SNAPSHOT}"))
+        for table in Base.metadata.sorted_tables:
+            await connection.execute(
+                text(f'CREATE TABLE {SNAPSHOT}."{table.name}" AS TABLE "{table.name}"')
+            )
+    await engine.dispose()
+    await _truncate(url)
+
+
+async def _restore_postgres_demo(url: str) -> None:
+    engine = make_engine(url)
+    async with engine.begin() as connection:
+        for table in Base.metadata.sorted_tables:
+            name = table.name
+            await connection.execute(
+                text(f'INSERT INTO "{name}" SELECT * FROM {SNAPSHOT}."{name}"')
+            )
+            if "id" in table.columns and table.columns["id"].autoincrement:
+                await connection.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('\"{name}\"', 'id'), "
+                        f'COALESCE((SELECT MAX(id) FROM "{name}"), 0) + 1, false)'
+                    )
+                )
+    await engine.dispose()
 
 
 def _run_outside_loop(coroutine: Any) -> Any:
@@ -97,13 +135,15 @@ def _test_settings(url: str) -> Settings:
 async def database_url(
     request: pytest.FixtureRequest, _template: str, tmp_path: Path
 ) -> AsyncIterator[str]:
+    wants_demo = "demo" in request.fixturenames
     if PG_URL is None:
-        wants_demo = "demo" in request.fixturenames
         source = request.getfixturevalue("_demo_template") if wants_demo else _template
         target = tmp_path / "test.sqlite3"
         shutil.copy(source, target)
         yield f"sqlite+aiosqlite:///{target}"
         return
+    if wants_demo:
+        request.getfixturevalue("_demo_template")
     yield PG_URL
     await _truncate(PG_URL)
 
@@ -198,11 +238,9 @@ def count_statements(hub: Hub) -> Iterator[list[str]]:
 async def demo(settings: Settings, hub: Hub) -> Hub:
     """The hub with a small demo district (about a tenth of the real demo).
 
-    On SQLite the database file is a copy of one seeded once per session; on
-    PostgreSQL the district is seeded into the emptied database for each test.
+    Seeded once per session: on SQLite the database file is a copy of the
+    seeded one; on PostgreSQL the snapshot is copied into the emptied tables.
     """
     if PG_URL is not None:
-        from hub.demo import seed_demo
-
-        await seed_demo(settings, scale=DEMO_SCALE)
+        await _restore_postgres_demo(PG_URL)
     return hub
