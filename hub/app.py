@@ -72,8 +72,22 @@ def create_app(settings: Settings) -> Starlette:
     return Starlette(
         routes=routes,
         lifespan=lifespan,
-        exception_handlers={Exception: unexpected_error},
+        exception_handlers={
+            404: not_found,
+            405: not_found,
+            Exception: unexpected_error,
+        },
     )
+
+
+async def not_found(request: Request, exc: Exception) -> Response:
+    """Routes the hub does not have answer in JSON, like everything else."""
+    status = getattr(exc, "status_code", 404)
+    message = "没有这个地址。" if status == 404 else "该地址不支持此请求方法。"
+    code = "NOT_FOUND" if status == 404 else "METHOD_NOT_ALLOWED"
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    headers = getattr(exc, "headers", None)
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 async def unexpected_error(request: Request, exc: Exception) -> Response:

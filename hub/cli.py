@@ -32,6 +32,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+    # Alembic announces every plugin it sets up; only its problems matter here.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     handler = args.handler
     result: int = handler(settings, args)
     return result
@@ -97,8 +99,13 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         if asyncio.run(seed_demo(settings)):
             # A newcomer sees a full archive: household proofs, health checks,
             # fitness tests, vaccinations and awards from the simulators.
-            print("syncing the demo district from the simulated systems…", flush=True)
+            print("正在从模拟的户籍、卫健、获奖系统同步演示数据……", flush=True)
+            quiet = logging.getLogger("adapters"), logging.getLogger("resolvers")
+            for noisy in quiet:
+                noisy.setLevel(logging.WARNING)
             asyncio.run(sync_demo(settings))
+            for noisy in quiet:
+                noisy.setLevel(logging.NOTSET)
         print_welcome(settings, host, port, asyncio.run(first_class_id(settings)))
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
     return 0

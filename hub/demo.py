@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.crypto import FieldCrypto
 from db.engine import begin_write, make_engine, make_sessionmaker
 from db.models import (
+    Approval,
+    ApprovalStudent,
     District,
     Enrolment,
     Guardian,
@@ -154,7 +156,41 @@ async def _fill(
                 count += await _students(
                     session, crypto, rng, district.id, school, klass, size, taken
                 )
+    await _approval(session)
     return count
+
+
+DEMO_APPROVAL = "千教批〔2026〕1号"
+
+
+async def _approval(session: AsyncSession) -> None:
+    """A written approval (第三十七条) for three students of the first school,
+    so that the demo's external token reads something."""
+    today = datetime.now(UTC).date()
+    approval = Approval(
+        document_number=DEMO_APPROVAL,
+        authority="千山区教育局",
+        approver="演示审批人",
+        requesting_party="鞍山市某区人民法院",
+        purpose="核实学生就读情况（演示）",
+        categories=["BASIC_INFO", "HEALTH"],
+        valid_from=today - timedelta(days=30),
+        valid_to=today + timedelta(days=180),
+        registered_by="demo",
+        registered_at=datetime.now(UTC),
+    )
+    session.add(approval)
+    await session.flush()
+    first = select(School.id).where(School.code == SCHOOLS[0].code)
+    students = await session.scalars(
+        select(Enrolment.student_id)
+        .where(Enrolment.school_id == first.scalar_subquery())
+        .order_by(Enrolment.student_id)
+        .limit(3)
+    )
+    session.add_all(
+        ApprovalStudent(approval_id=approval.id, student_id=s) for s in students
+    )
 
 
 async def _calendar(session: AsyncSession, district_id: int) -> None:
@@ -357,6 +393,7 @@ def welcome_tokens(settings: Settings, class_id: int) -> dict[str, str]:
         Principal("demo-city-officer", Role.CITY_OFFICER, district=DISTRICT[0]),
         Principal("demo-sync", Role.SYNC, district=DISTRICT[0]),
         Principal("demo-auditor", Role.AUDITOR),
+        Principal("demo-court", Role.EXTERNAL, approval=DEMO_APPROVAL),
     ]
     return {
         p.role.value: mint_token(p, settings.token_key, ttl=ttl) for p in principals
@@ -364,12 +401,18 @@ def welcome_tokens(settings: Settings, class_id: int) -> dict[str, str]:
 
 
 def print_welcome(settings: Settings, host: str, port: int, class_id: int) -> None:
-    print(f"\n学籍数据中枢 demo: GraphiQL at http://{host}:{port}/graphql")
-    print("Paste one token as the header  Authorization: Bearer <token>\n")
+    first = SCHOOLS[0]
+    print(f"\n学籍数据中枢演示区（千山区）: GraphiQL http://{host}:{port}/graphql")
+    print("在 GraphiQL 的请求头中填入  Authorization: Bearer <令牌>")
+    print(
+        f"学校角色属于 {first.name}（{first.code}）；班主任管 1-1 班（classId {class_id}）；"
+        f"external 令牌凭批准文号 {DEMO_APPROVAL} 查阅三名学生。\n"
+    )
     for role, token in welcome_tokens(settings, class_id).items():
         print(f"{role:17} {token}")
     print(
-        '\nTry: { students(schoolCode: "2103110001", grade: 3, first: 5) '
-        "{ totalCount edges { node { name studentNumber class { name } } } } }\n",
+        f'\n试一试: {{ students(schoolCode: "{first.code}", grade: 3, first: 5) '
+        "{ totalCount edges { node { name studentNumber class { name } "
+        "guardians { name } } } } }\n",
         flush=True,
     )

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import GraphQLError
+from graphql.error import GraphQLSyntaxError
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -309,7 +310,20 @@ def _format(error: GraphQLError, request_id: str) -> dict[str, Any]:
     # Errors raised past the masking extension (none are known) are masked here.
     shown = error if is_expected(error) else masked(error, request_id)
     formatted: dict[str, Any] = dict(shown.formatted)
+    if "extensions" not in formatted and error.path is None:
+        # A request error from graphql-core (its text is English, for the
+        # frontend's developers): a stable code says which kind it is.
+        code = (
+            "GRAPHQL_PARSE_FAILED" if _is_syntax(error) else "GRAPHQL_VALIDATION_FAILED"
+        )
+        formatted["extensions"] = {"code": code}
     return formatted
+
+
+def _is_syntax(error: GraphQLError) -> bool:
+    return isinstance(error, GraphQLSyntaxError) or error.message.startswith(
+        "Syntax Error"
+    )
 
 
 def _problem(problem: HTTPProblem, media: str) -> Response:

@@ -72,7 +72,7 @@ async def store_year_arrangement(
         ]
     )
     await session.flush()
-    logger.info("working-day year %s loaded from %s", arrangement.year, source)
+    logger.debug("working-day year %s loaded from %s", arrangement.year, source)
 
 
 async def load_bundled_workdays(
@@ -91,6 +91,13 @@ async def load_bundled_workdays(
             session, arrangement, source=BUNDLED_SOURCE, now=now
         )
         written.append(year)
+    if written:
+        logger.info(
+            "working-day years %s-%s loaded from %s",
+            written[0],
+            written[-1],
+            BUNDLED_SOURCE,
+        )
     return written
 
 

@@ -140,7 +140,15 @@ async def test_wrong_variable_type_is_refused(hub: Hub) -> None:
     assert _answer(response) == (
         400,
         GQL,
-        {"errors": [{"message": message, "locations": [{"line": 1, "column": 9}]}]},
+        {
+            "errors": [
+                {
+                    "message": message,
+                    "locations": [{"line": 1, "column": 9}],
+                    "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"},
+                }
+            ]
+        },
     )
     await _assert_healthy(hub)
 
@@ -197,6 +205,7 @@ async def test_plain_json_accept_keeps_status_200(hub: Hub) -> None:
                     "message": "Cannot query field 'nope' on type 'Query'. "
                     "Did you mean 'node'?",
                     "locations": [{"line": 1, "column": 3}],
+                    "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"},
                 }
             ]
         },
@@ -504,7 +513,11 @@ async def test_c13_refused_mutations_write_nothing(demo: Hub) -> None:
 def _validation(*errors: tuple[str, int, int]) -> dict[str, Any]:
     return {
         "errors": [
-            {"message": message, "locations": [{"line": line, "column": column}]}
+            {
+                "message": message,
+                "locations": [{"line": line, "column": column}],
+                "extensions": {"code": "GRAPHQL_VALIDATION_FAILED"},
+            }
             for message, line, column in errors
         ]
     }
@@ -774,4 +787,21 @@ async def test_graphiql_not_served_in_prod(prod_hub: Hub) -> None:
     assert (_answer(browser), _answer(html_only)) == (
         (401, "application/json", _problem("UNAUTHENTICATED", "需要登录凭证。")),
         (406, "application/json", _problem("NOT_ACCEPTABLE", "不支持的 Accept 类型。")),
+    )
+
+
+async def test_unknown_route_answers_json_404(hub: Hub) -> None:
+    response = await hub.client.get("/nowhere")
+    assert (response.status_code, response.json()) == (
+        404,
+        {"errors": [{"message": "没有这个地址。", "extensions": {"code": "NOT_FOUND"}}]},
+    )
+
+
+async def test_syntax_error_has_parse_code(hub: Hub) -> None:
+    response = await _post(hub, {"query": "{ me { "})
+    body = response.json()
+    assert (response.status_code, body["errors"][0]["extensions"]) == (
+        400,
+        {"code": "GRAPHQL_PARSE_FAILED"},
     )
