@@ -245,6 +245,25 @@ async def open_placement(
     return placement
 
 
+async def school_class_for(
+    session: AsyncSession,
+    state: StudentState,
+    class_id: int,
+    on: dt.date,
+    *,
+    field: str,
+) -> SchoolClass:
+    """The class a student moves to at the student's own school, in its grade."""
+    if state.school is None:
+        raise NotFound()
+    klass = await session.get(SchoolClass, class_id)
+    if klass is None:
+        raise RuleViolation(
+            "CLASS_NOT_AT_SCHOOL", "所选班级不属于该学校。", field=[field]
+        )
+    return await class_at(session, class_id, state.school, on, klass.grade)
+
+
 async def class_at(
     session: AsyncSession, class_id: int, school: School, on: dt.date, grade: int
 ) -> SchoolClass:

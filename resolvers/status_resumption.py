@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import SchoolClass, Student
+from db.models import Student
 from resolvers import status_common as common
 from resolvers.calendar import working_day_calendar
 from resolvers.context import RequestContext
@@ -20,7 +20,6 @@ from resolvers.status_suspension import (
     school_student,
 )
 from rules import status_suspension as rs
-from rules.errors import RuleViolation
 from rules.status import ChangeCategory, ChangeReason
 from rules.status_workflow import Decision, WorkflowState
 
@@ -34,19 +33,6 @@ class ResumptionApplication:
     note: str | None = None
 
 
-async def _resume_class(
-    session: AsyncSession, state: common.StudentState, class_id: int, on: dt.date
-) -> SchoolClass:
-    if state.school is None:
-        raise NotFound()
-    klass = await session.get(SchoolClass, class_id)
-    if klass is None:
-        raise RuleViolation(
-            "CLASS_NOT_AT_SCHOOL", "所选班级不属于该学校。", field=["classId"]
-        )
-    return await common.class_at(session, class_id, state.school, on, klass.grade)
-
-
 async def apply_resumption(
     session: AsyncSession, ctx: RequestContext, app: ResumptionApplication
 ) -> Done:
@@ -56,7 +42,9 @@ async def apply_resumption(
     if state.school is None:
         raise NotFound()
     running = await running_suspension(session, state)
-    klass = await _resume_class(session, state, app.class_id, app.effective)
+    klass = await common.school_class_for(
+        session, state, app.class_id, app.effective, field="classId"
+    )
     left = running.grade_on_leaving or await common.current_grade(session, state)
     reason = running.reason
     illness = reason is not None and reason in {r.value for r in ChangeReason}
@@ -108,8 +96,8 @@ async def decide_resumption(
     if workflow.state != WorkflowState.APPROVED.value:
         return Done({"workflowId": workflow.id, "changeIds": []})
     effective = dt.date.fromisoformat(workflow.payload["effective"])
-    klass = await _resume_class(
-        session, state, int(workflow.payload["classId"]), effective
+    klass = await common.school_class_for(
+        session, state, int(workflow.payload["classId"]), effective, field="classId"
     )
     change = await common.apply_change(
         session,

@@ -11,11 +11,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import SchoolClass, Student
+from db.models import Student
 from resolvers import status_common as common
 from resolvers.calendar import school_calendar, working_day_calendar
 from resolvers.context import RequestContext
-from resolvers.errors import NotFound
 from resolvers.mutations import Done
 from resolvers.status_flow import (
     WorkflowKind,
@@ -39,19 +38,6 @@ class GradeSkipApplication:
     client_request_id: str | None = None
 
 
-async def _target_class(
-    session: AsyncSession, state: common.StudentState, class_id: int, on: dt.date
-) -> SchoolClass:
-    if state.school is None:
-        raise NotFound()
-    klass = await session.get(SchoolClass, class_id)
-    if klass is None:
-        raise RuleViolation(
-            "CLASS_NOT_AT_SCHOOL", "所选班级不属于该学校。", field=["toClassId"]
-        )
-    return await common.class_at(session, class_id, state.school, on, klass.grade)
-
-
 async def apply_grade_skip(
     session: AsyncSession, ctx: RequestContext, app: GradeSkipApplication
 ) -> Done:
@@ -62,7 +48,9 @@ async def apply_grade_skip(
         raise RuleViolation(
             "NO_CLASS_PLACEMENT", "该学生尚未编入年级和班级。", field=["studentNumber"]
         )
-    klass = await _target_class(session, state, app.to_class_id, app.effective)
+    klass = await common.school_class_for(
+        session, state, app.to_class_id, app.effective, field="toClassId"
+    )
     schools = await school_calendar(session, state.district.id, state.district.code)
     rk.check_grade_skip(
         rk.GradeSkipContext(
@@ -130,7 +118,9 @@ async def decide_grade_skip(
         return Done({"workflowId": workflow.id, "changeIds": []})
     payload = workflow.payload
     effective = dt.date.fromisoformat(payload["effective"])
-    klass = await _target_class(session, state, int(payload["toClassId"]), effective)
+    klass = await common.school_class_for(
+        session, state, int(payload["toClassId"]), effective, field="toClassId"
+    )
     before = int(payload["fromGrade"])
     change = await common.apply_change(
         session,
