@@ -55,7 +55,7 @@ def test_c12_sensitive_fields_carry_the_guard(graphql_schema: GraphQLSchema) -> 
         definition = field.extensions["strawberry-definition"]
         guards = [e for e in definition.extensions if isinstance(e, Guard)]
         exposed[f"{type_name}.{field_name}"] = [g.rule.access_class for g in guards]
-    assert exposed
+    assert len(exposed) >= 3
     assert all(classes == [AccessClass.IDENTITY] for classes in exposed.values())
     assert {"Student.idNumber", "Guardian.idNumber", "Student.guardianPhone"} <= set(
         exposed
