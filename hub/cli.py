@@ -94,7 +94,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     upgrade(settings.database_url)
     if args.demo:
         from hub.cli_sync import sync_demo
-        from hub.demo import first_class_id, print_welcome, seed_demo
+        from hub.demo import seed_demo
+        from hub.welcome import first_class_id, print_welcome
 
         if asyncio.run(seed_demo(settings)):
             # A newcomer sees a full archive: household proofs, health checks,

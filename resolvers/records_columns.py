@@ -28,7 +28,8 @@ from db.models import (
 )
 from rules.errors import RuleViolation
 from rules.identity import RESIDENT_ID
-from rules.records import FORM, RECORD_ARTICLE, BasicInfo, camel, record_deadline
+from rules.record_review import record_deadline
+from rules.records import FORM, RECORD_ARTICLE, BasicInfo, camel
 from rules.records import Guardian as GuardianInfo
 
 NEW_ENTRY = "NEW_ENTRY"

@@ -56,10 +56,12 @@ from resolvers.records_import_file import (
 from rules.access import Role
 from rules.errors import RuleViolation
 from rules.identity import IdDocument
+from rules.record_review import (
+    RecordState,
+)
 from rules.records import (
     FORM,
     BasicInfo,
-    RecordState,
     normalise_basic_info,
     validate_basic_info,
 )

@@ -26,12 +26,14 @@ from resolvers.records_write import (
 )
 from resolvers.scope import relation_for, school_id_of, student_scope
 from rules.errors import RuleViolation, RuleViolations
-from rules.records import (
-    REVIEW_ARTICLE,
+from rules.record_review import (
     RecordAction,
     RecordState,
     is_record_overdue,
     next_record_state,
+)
+from rules.records import (
+    REVIEW_ARTICLE,
 )
 
 MAX_REASON = 500

@@ -54,14 +54,16 @@ from resolvers.records_identity import (
 )
 from rules.errors import RuleViolation, RuleViolations
 from rules.identity import IdDocument
-from rules.records import (
-    BasicInfo,
+from rules.record_review import (
     RecordAction,
     RecordState,
-    camel,
     next_record_state,
-    normalise_basic_info,
     record_deadline,
+)
+from rules.records import (
+    BasicInfo,
+    camel,
+    normalise_basic_info,
     validate_basic_info,
 )
 

@@ -794,7 +794,11 @@ async def test_unknown_route_answers_json_404(hub: Hub) -> None:
     response = await hub.client.get("/nowhere")
     assert (response.status_code, response.json()) == (
         404,
-        {"errors": [{"message": "没有这个地址。", "extensions": {"code": "NOT_FOUND"}}]},
+        {
+            "errors": [
+                {"message": "没有这个地址。", "extensions": {"code": "NOT_FOUND"}}
+            ]
+        },
     )
 
 

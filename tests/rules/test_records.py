@@ -5,18 +5,20 @@ from typing import Any, Literal
 import pytest
 
 from rules.errors import RuleViolation
+from rules.record_review import (
+    RecordAction,
+    RecordState,
+    is_record_overdue,
+    next_record_state,
+    record_deadline,
+)
 from rules.records import (
     BasicInfo,
     Guardian,
-    RecordAction,
-    RecordState,
     camel,
     form_items,
     inclusive_class_faults,
-    is_record_overdue,
-    next_record_state,
     normalise_basic_info,
-    record_deadline,
     validate_basic_info,
 )
 
