@@ -10,6 +10,7 @@ from schema.archive_mutations import ArchiveMutation
 from schema.calendar import CalendarMutation, CalendarQuery
 from schema.query import CoreQuery
 from schema.records_input import RecordMutation, RecordQuery
+from schema.reports import ReportQuery
 from schema.status_mutations import StatusMutation
 from schema.status_queries import StatusQuery
 from schema.sync import SyncQuery
@@ -24,6 +25,7 @@ class Query(
     RecordQuery,
     StatusQuery,
     CalendarQuery,
+    ReportQuery,
 ):
     pass
 
