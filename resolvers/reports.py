@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy import and_, func, select
 
@@ -58,5 +60,8 @@ async def enrolment_counts(
         .group_by(School.code, School.name, Placement.grade, Student.status)
         .order_by(School.code, Placement.grade, Student.status)
     )
-    rows = (await ctx.execute(stmt)).all()
-    return [EnrolmentCount(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+    rows = cast(
+        Sequence[tuple[str, str, int | None, str, int]],
+        (await ctx.execute(stmt)).all(),
+    )
+    return [EnrolmentCount(*row) for row in rows]
