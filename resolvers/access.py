@@ -240,11 +240,17 @@ async def revoke_approval(
     approval = rows.scalar_one_or_none()
     if approval is None:
         raise RuleViolation(
-            "APPROVAL_NOT_FOUND", "没有该批准文号。", field=["documentNumber"]
+            "APPROVAL_NOT_FOUND",
+            "没有该批准文号。",
+            article="第三十七条",
+            field=["documentNumber"],
         )
     if approval.revoked_at is not None:
         raise RuleViolation(
-            "APPROVAL_ALREADY_REVOKED", "该批准已撤销。", field=["documentNumber"]
+            "APPROVAL_ALREADY_REVOKED",
+            "该批准已撤销。",
+            article="第三十七条",
+            field=["documentNumber"],
         )
     approval.revoked_at = ctx.now
     approval.revoked_by = ctx.principal.subject

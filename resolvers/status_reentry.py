@@ -101,6 +101,7 @@ async def decide_reentry(
             raise RuleViolation(
                 "REENTRY_CLASS_REQUIRED",
                 "接收学校须指定编入的班级。",
+                article="第二十六条",
                 field=["classId"],
             )
         found = await session.get(SchoolClass, class_id)

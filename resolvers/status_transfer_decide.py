@@ -164,6 +164,7 @@ async def _choose_class(
         raise RuleViolation(
             "TRANSFER_CLASS_REQUIRED",
             "转入学校同意接收时须指定编入的班级。",
+            article="第十六条",
             field=["classId"],
         )
     grade = await common.current_grade(session, state)

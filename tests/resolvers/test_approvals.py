@@ -175,3 +175,19 @@ async def test_expired_approval_list_leaves_denial(demo: Hub) -> None:
     assert [(d.fields, d.detail) for d in denials] == [
         (["*"], {"reason": "APPROVAL_EXPIRED"})
     ]
+
+
+async def test_revoking_twice_is_refused_with_article(demo: Hub) -> None:
+    numbers = await _students(demo, 1)
+    await _register(demo, numbers)
+    revoke = """mutation { revokeApproval(input: {documentNumber: "千教批〔2026〕17号"})
+      { userErrors { code field article } } }"""
+    await demo.data(revoke, OFFICER)
+    again = await demo.data(revoke, OFFICER)
+    assert again["revokeApproval"]["userErrors"] == [
+        {
+            "code": "APPROVAL_ALREADY_REVOKED",
+            "field": ["documentNumber"],
+            "article": "第三十七条",
+        }
+    ]
